@@ -1,0 +1,244 @@
+//! Records of the metadata store. Plain data: no behaviour beyond naming.
+
+use serde::{Deserialize, Serialize};
+
+pub type Id = i64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountKind {
+    User,
+    Org,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Account {
+    pub id: Id,
+    pub name: String,
+    pub kind: AccountKind,
+    pub fullname: String,
+    pub email: Option<String>,
+    pub is_admin: bool,
+    pub created_at: i64,
+}
+
+/// A member's role in an organisation, weakest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Read,
+    Contributor,
+    Write,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Contributor => "contributor",
+            Role::Write => "write",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "read" => Role::Read,
+            "contributor" => Role::Contributor,
+            "write" => Role::Write,
+            "admin" => Role::Admin,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Membership {
+    pub org: Account,
+    pub role: Role,
+}
+
+/// What a token may do. A token never grants more than its owner has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenRole {
+    Read,
+    Write,
+}
+
+impl TokenRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenRole::Read => "read",
+            TokenRole::Write => "write",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub id: Id,
+    pub user_id: Id,
+    pub name: String,
+    pub role: TokenRole,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RepoType {
+    Model,
+    Dataset,
+}
+
+impl RepoType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepoType::Model => "model",
+            RepoType::Dataset => "dataset",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "model" => Some(RepoType::Model),
+            "dataset" => Some(RepoType::Dataset),
+            _ => None,
+        }
+    }
+    /// `models` / `datasets`, as in `/api/models/...`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            RepoType::Model => "models",
+            RepoType::Dataset => "datasets",
+        }
+    }
+    /// Prefix of web and file URLs: models have none.
+    pub fn url_prefix(self) -> &'static str {
+        match self {
+            RepoType::Model => "",
+            RepoType::Dataset => "datasets/",
+        }
+    }
+}
+
+/// Gating mode of a repository. `None` in [`Repo::gated`] means not gated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gated {
+    Auto,
+    Manual,
+}
+
+impl Gated {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gated::Auto => "auto",
+            Gated::Manual => "manual",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "auto" => Some(Gated::Auto),
+            "manual" => Some(Gated::Manual),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Repo {
+    pub id: Id,
+    pub kind: RepoType,
+    pub owner_id: Id,
+    pub namespace: String,
+    pub name: String,
+    pub private: bool,
+    pub gated: Option<Gated>,
+    pub created_at: i64,
+    pub last_modified: i64,
+    pub downloads: i64,
+    pub likes: i64,
+    /// Head of the default branch, the commit `model_info` reports.
+    pub head: Option<String>,
+    /// Card metadata of the default branch head, as JSON text (for listing without reading objects).
+    pub card_data: Option<String>,
+    /// Tags of the default branch head, as a JSON array.
+    pub tags: Vec<String>,
+}
+
+impl Repo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewRepo {
+    pub kind: RepoType,
+    pub owner_id: Id,
+    pub namespace: String,
+    pub name: String,
+    pub private: bool,
+}
+
+/// A branch, tag or pull-request ref. `name` is the full ref name, e.g. `refs/heads/main`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ref {
+    pub name: String,
+    pub target: String,
+}
+
+/// Index row of a commit that some ref of the repository reached. The commit object itself is
+/// in the object store; this row makes it findable (by full or short id) and listable.
+#[derive(Clone, Debug)]
+pub struct CommitRow {
+    pub sha: String,
+    pub parents: Vec<String>,
+    pub author: String,
+    pub date: i64,
+    pub title: String,
+    pub message: String,
+}
+
+/// Moves a ref from `old` (None: create) to `new`, recording the commits it makes reachable.
+#[derive(Clone, Debug)]
+pub struct RefUpdate {
+    pub repo_id: Id,
+    pub name: String,
+    pub old: Option<String>,
+    pub new: String,
+    pub commits: Vec<CommitRow>,
+    /// For the default branch: the summary the repository row carries for listings.
+    pub summary: Option<RepoSummary>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RepoSummary {
+    pub card_data: Option<String>,
+    pub tags: Vec<String>,
+    pub last_modified: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    LastModified,
+    CreatedAt,
+    Downloads,
+    Likes,
+    Id,
+}
+
+#[derive(Clone, Debug)]
+pub struct RepoQuery {
+    pub kind: RepoType,
+    /// Only repositories this account may read besides public ones (None: anonymous).
+    pub viewer: Option<Id>,
+    pub search: Option<String>,
+    pub author: Option<String>,
+    /// Every one of these tags must be present.
+    pub tags: Vec<String>,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
