@@ -1,1 +1,156 @@
-//! x
+//! Agora's HTTP surface: the Hugging Face Hub protocol (what `huggingface_hub`, `datasets`,
+//! `transformers` and `hf-hub` send, see `shared/research/hub-protocol.md`) over axum.
+//!
+//! Handlers are thin: they check input and access, call the repository engine, and shape
+//! JSON. Every error goes through [`error::ApiError`].
+
+pub mod auth;
+mod commit;
+pub mod error;
+mod files;
+mod lfs;
+mod refs;
+mod repos;
+
+use std::sync::Arc;
+
+use agora_repo::Engine;
+use agora_storage::{Meta, model::RepoType};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRequestParts},
+    http::{HeaderName, HeaderValue, request::Parts},
+    routing::{get, post, put},
+};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Limits and knobs of the HTTP surface.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The URL clients reach the hub at; derived from the `Host` header when unset.
+    pub public_url: Option<String>,
+    /// Largest NDJSON commit body (regular files travel inline, base64-encoded).
+    pub max_commit_bytes: usize,
+    /// Largest single LFS object.
+    pub max_lfs_bytes: u64,
+    /// LFS objects at least this large are uploaded in parts.
+    pub multipart_threshold: u64,
+    pub multipart_chunk: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            max_commit_bytes: 512 << 20,
+            max_lfs_bytes: 100 << 30,
+            multipart_threshold: 16 << 20,
+            multipart_chunk: 8 << 20,
+        }
+    }
+}
+
+pub struct Hub {
+    pub engine: Arc<Engine>,
+    pub meta: Arc<dyn Meta>,
+    pub config: Config,
+    /// Signs self-authenticating upload URLs.
+    pub secret: Vec<u8>,
+}
+
+pub type AppState = Arc<Hub>;
+
+/// `https://hub.example.org`: absolute URLs in `Link` headers, commit URLs and upload hrefs.
+pub struct BaseUrl(pub String);
+
+impl FromRequestParts<AppState> for BaseUrl {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        if let Some(u) = &state.config.public_url {
+            return Ok(BaseUrl(u.trim_end_matches('/').to_owned()));
+        }
+        let host = parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && h.len() < 256 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)))
+            .unwrap_or("localhost");
+        Ok(BaseUrl(format!("http://{host}")))
+    }
+}
+
+/// `models` or `datasets` from a URL; anything else names no repository.
+pub fn repo_type(plural: &str) -> ApiResult<RepoType> {
+    match plural {
+        "models" => Ok(RepoType::Model),
+        "datasets" => Ok(RepoType::Dataset),
+        _ => Err(ApiError::repo_not_found()),
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let repo = "/api/{kind}/{ns}/{name}";
+    let api = Router::new()
+        .route("/api/whoami-v2", get(repos::whoami))
+        .route("/api/repos/create", post(repos::create))
+        .route("/api/repos/delete", axum::routing::delete(repos::delete))
+        .route("/api/repos/move", post(repos::move_repo))
+        .route("/api/validate-yaml", post(commit::validate_yaml))
+        .route("/api/models", get(repos::list_models))
+        .route("/api/datasets", get(repos::list_datasets))
+        .route("/api/{kind}/{name}", get(repos::no_namespace))
+        .route(repo, get(repos::info))
+        .route(&format!("{repo}/revision/{{rev}}"), get(repos::info_at))
+        .route(&format!("{repo}/settings"), put(repos::settings))
+        .route(&format!("{repo}/auth-check"), get(repos::auth_check))
+        .route(&format!("{repo}/auth-check/write"), get(repos::auth_check_write))
+        .route(&format!("{repo}/tree/{{rev}}"), get(files::tree_root))
+        .route(&format!("{repo}/tree/{{rev}}/{{*path}}"), get(files::tree))
+        .route(&format!("{repo}/paths-info/{{rev}}"), post(files::paths_info))
+        .route(&format!("{repo}/refs"), get(refs::list))
+        .route(&format!("{repo}/commits/{{rev}}"), get(refs::commits))
+        .route(&format!("{repo}/branch/{{branch}}"), post(refs::create_branch).delete(refs::delete_branch))
+        .route(&format!("{repo}/tag/{{rev}}"), post(refs::create_tag).delete(refs::delete_tag))
+        .route(&format!("{repo}/preupload/{{rev}}"), post(commit::preupload))
+        .route(&format!("{repo}/commit/{{rev}}"), post(commit::commit))
+        .route("/api/lfs/upload/{token}", put(lfs::upload))
+        .route("/api/lfs/part/{token}", put(lfs::upload_part))
+        .route("/api/lfs/complete/{token}", post(lfs::complete))
+        .route(&format!("{repo}/lfs-verify"), post(lfs::verify_route))
+        .route("/", get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }))
+        .fallback(files::fallback);
+
+    // Upload routes stream their bodies; the commit route enforces its own limit.
+    api.layer(DefaultBodyLimit::disable())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(
+                "X-Repo-Commit, X-Request-Id, X-Error-Code, X-Error-Message, X-Total-Count, ETag, Link, Accept-Ranges, \
+                 Content-Range, X-Linked-Size, X-Linked-ETag",
+            ),
+        ))
+        .with_state(state)
+}
+
+/// Percent-encodes one URL segment (`quote(s, safe="")`).
+pub fn quote(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// Percent-encodes a path keeping `/` (`quote(s)`).
+pub fn quote_path(s: &str) -> String {
+    s.split('/').map(quote).collect::<Vec<_>>().join("/")
+}
+
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');

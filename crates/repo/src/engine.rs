@@ -79,6 +79,9 @@ pub enum Op {
     PutLfs { path: String, oid: String, size: Option<u64> },
     DeleteFile { path: String },
     DeleteFolder { path: String },
+    /// Agora's server-side copy: the file at `src_path` of commit `src` (regular or LFS) is
+    /// added at `path` without its bytes crossing the network.
+    Copy { path: String, src: ObjectId, src_path: String },
 }
 
 pub struct CommitRequest {
@@ -504,6 +507,14 @@ impl Engine {
                     let pointer = Pointer { oid, size };
                     let id = self.put_object(Kind::Blob, Bytes::from(pointer.encode())).await?;
                     Prepared::Put { path: path.clone(), blob: id, lfs: Some(pointer) }
+                }
+                Op::Copy { path, src, src_path } => {
+                    check_path(path)?;
+                    check_path(src_path)?;
+                    match self.entry(src, src_path).await? {
+                        Some(Entry::File(f)) => Prepared::Put { path: path.clone(), blob: f.oid, lfs: f.lfs },
+                        _ => return Err(Error::EntryNotFound(format!("{src_path}: no such file to copy"))),
+                    }
                 }
                 Op::DeleteFile { path } => {
                     check_path(path)?;

@@ -66,6 +66,12 @@ impl Objects {
         }
     }
 
+    /// Moves an object to a new key (atomic on a local folder).
+    pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.store.rename(&Path::from(from), &Path::from(to)).await?;
+        Ok(())
+    }
+
     /// Starts a streamed write. Nothing is visible under `key` until [`Upload::finish`]; an
     /// upload dropped or aborted half-way leaves nothing behind.
     pub async fn upload(&self, key: &str) -> Result<Upload> {

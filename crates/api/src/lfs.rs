@@ -1,0 +1,320 @@
+//! The Git LFS batch API, with basic and multipart transfers to upload URLs the hub serves
+//! itself. Upload URLs are self-authenticating (the client sends them no credentials): each
+//! carries a grant signed with the hub's secret, naming the repository, object and size.
+//!
+//! Every byte is hashed on the way in; an object becomes stored (and referable by commits of
+//! the repository) only when its sha256 and size match what was announced.
+
+use agora_repo::lfs::{content_key, is_sha256};
+use agora_storage::model::{Id, RepoType};
+use axum::{
+    Json,
+    body::Body,
+    extract::{Path, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use base64::Engine as _;
+use futures::StreamExt;
+use hmac::{KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    AppState, BaseUrl,
+    auth::{Access, Caller, find_repo, find_repo_for},
+    error::{ApiError, ApiResult, Code},
+    repo_type,
+};
+
+const GRANT_TTL_SECS: i64 = 24 * 3600;
+const MAX_PARTS: u64 = 10_000;
+const LFS_MIME: &str = "application/vnd.git-lfs+json";
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+struct Grant {
+    /// repository id
+    r: Id,
+    /// sha256 of the whole object
+    o: String,
+    /// size of the whole object
+    s: u64,
+    /// expiry, unix seconds
+    e: i64,
+    /// multipart: upload id and chunk size; part grants also carry their number
+    u: Option<String>,
+    c: Option<u64>,
+    p: Option<u64>,
+}
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+fn sign(secret: &[u8], g: &Grant) -> ApiResult<String> {
+    let payload = serde_json::to_vec(g).map_err(ApiError::internal)?;
+    let mut mac = HmacSha256::new_from_slice(secret).map_err(ApiError::internal)?;
+    mac.update(&payload);
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    Ok(format!("{}.{}", b64.encode(&payload), b64.encode(mac.finalize().into_bytes())))
+}
+
+fn verify(secret: &[u8], token: &str) -> ApiResult<Grant> {
+    let denied = || ApiError::forbidden("Invalid or expired upload URL");
+    let (payload, sig) = token.split_once('.').ok_or_else(denied)?;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload = b64.decode(payload).map_err(|_| denied())?;
+    let sig = b64.decode(sig).map_err(|_| denied())?;
+    let mut mac = HmacSha256::new_from_slice(secret).map_err(ApiError::internal)?;
+    mac.update(&payload);
+    mac.verify_slice(&sig).map_err(|_| denied())?;
+    let g: Grant = serde_json::from_slice(&payload).map_err(|_| denied())?;
+    if g.e < agora_storage::now_ms() / 1000 {
+        return Err(denied());
+    }
+    Ok(g)
+}
+
+#[derive(Deserialize)]
+struct BatchRequest {
+    operation: String,
+    #[serde(default)]
+    transfers: Vec<String>,
+    objects: Vec<BatchObject>,
+    #[serde(rename = "ref")]
+    reference: Option<RefSpec>,
+    hash_algo: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RefSpec {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct BatchObject {
+    oid: String,
+    size: u64,
+}
+
+fn lfs_json(status: StatusCode, v: Value) -> Response {
+    let mut r = (status, Json(v)).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(LFS_MIME));
+    r
+}
+
+pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind: RepoType, ns: String, name: String, req: Request) -> ApiResult<Response> {
+    let body = axum::body::to_bytes(req.into_body(), 16 << 20).await.map_err(|_| ApiError::new(Code::PayloadTooLarge, "Batch request is too large"))?;
+    let batch: BatchRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid batch request: {e}")))?;
+    if batch.operation != "upload" {
+        return Err(ApiError::bad_request("Only uploads go through the batch API here; download files through /resolve"));
+    }
+    if batch.hash_algo.as_deref().is_some_and(|h| h != "sha256") {
+        return Err(ApiError::bad_request("Only sha256 objects are supported"));
+    }
+    if batch.objects.len() > 10_000 {
+        return Err(ApiError::bad_request("At most 10000 objects per batch"));
+    }
+    // Uploading to a branch needs write access; for a pull request (no ref, or refs/pr/N) read
+    // access and a write token are enough, as for opening the pull request itself.
+    let to_branch = batch.reference.as_ref().is_some_and(|r| !agora_repo::engine::is_pr_ref(&r.name));
+    let repo = if to_branch {
+        find_repo_for(&state, &caller, kind, &ns, &name, Access::Write).await?
+    } else {
+        caller.require_writer()?;
+        find_repo(&state, &caller, kind, &ns, &name).await?.0
+    };
+    let multipart_offered = batch.transfers.is_empty() || batch.transfers.iter().any(|t| t == "multipart");
+    let expires = agora_storage::now_ms() / 1000 + GRANT_TTL_SECS;
+    let mut used_multipart = false;
+    let mut objects = Vec::with_capacity(batch.objects.len());
+    for o in &batch.objects {
+        let oid = o.oid.to_ascii_lowercase();
+        if !is_sha256(&oid) {
+            objects.push(json!({"oid": o.oid, "size": o.size, "error": {"code": 422, "message": "oid must be a sha256 in hex"}}));
+            continue;
+        }
+        if o.size > state.config.max_lfs_bytes {
+            objects.push(json!({"oid": oid, "size": o.size, "error": {"code": 422, "message": format!("objects are limited to {} bytes", state.config.max_lfs_bytes)}}));
+            continue;
+        }
+        if state.meta.lfs_size(repo.id, &oid).await? == Some(o.size as i64) {
+            objects.push(json!({"oid": oid, "size": o.size}));
+            continue;
+        }
+        let verify = json!({"href": format!("{base}/api/{}/{}/lfs-verify", kind.plural(), repo.full_name())});
+        let mut grant = Grant { r: repo.id, o: oid.clone(), s: o.size, e: expires, u: None, c: None, p: None };
+        let upload = if multipart_offered && o.size >= state.config.multipart_threshold {
+            used_multipart = true;
+            let chunk = state.config.multipart_chunk.max(o.size.div_ceil(MAX_PARTS));
+            grant.u = Some(hex::encode(rand::random::<[u8; 16]>()));
+            grant.c = Some(chunk);
+            let mut header = serde_json::Map::new();
+            header.insert("chunk_size".into(), json!(chunk.to_string()));
+            for n in 1..=o.size.div_ceil(chunk) {
+                let part = Grant { p: Some(n), ..grant.clone() };
+                header.insert(n.to_string(), json!(format!("{base}/api/lfs/part/{}", sign(&state.secret, &part)?)));
+            }
+            json!({"href": format!("{base}/api/lfs/complete/{}", sign(&state.secret, &grant)?), "header": header, "expires_in": GRANT_TTL_SECS})
+        } else {
+            json!({"href": format!("{base}/api/lfs/upload/{}", sign(&state.secret, &grant)?), "expires_in": GRANT_TTL_SECS})
+        };
+        objects.push(json!({"oid": oid, "size": o.size, "authenticated": true, "actions": {"upload": upload, "verify": verify}}));
+    }
+    let transfer = if used_multipart { "multipart" } else { "basic" };
+    Ok(lfs_json(StatusCode::OK, json!({"transfer": transfer, "objects": objects, "hash_algo": "sha256"})))
+}
+
+/// Streams `body` into `key`, hashing it; the write is published only if it is exactly
+/// `expected` bytes. Returns the sha256 of what was written.
+async fn receive(state: &AppState, key: &str, expected: u64, body: Body) -> ApiResult<String> {
+    let mut up = state.engine.objects.upload(key).await?;
+    let mut hasher = Sha256::new();
+    let mut got: u64 = 0;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                up.abort().await?;
+                return Err(ApiError::bad_request(format!("Upload interrupted: {e}")));
+            }
+        };
+        got += chunk.len() as u64;
+        if got > expected {
+            up.abort().await?;
+            return Err(ApiError::bad_request(format!("Upload is larger than the announced {expected} bytes")));
+        }
+        hasher.update(&chunk);
+        up.write(&chunk).await?;
+    }
+    if got != expected {
+        up.abort().await?;
+        return Err(ApiError::bad_request(format!("Upload stopped at {got} of {expected} bytes")));
+    }
+    up.finish().await?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// `PUT` of a whole object (basic transfer).
+pub async fn upload(State(state): State<AppState>, Path(token): Path<String>, body: Body) -> ApiResult<Response> {
+    let g = verify(&state.secret, &token)?;
+    if g.u.is_some() {
+        return Err(ApiError::forbidden("This URL is for a multipart upload"));
+    }
+    store_verified(&state, &g, body).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// Receives a whole object into a staging key, checks its hash, then publishes it.
+async fn store_verified(state: &AppState, g: &Grant, body: Body) -> ApiResult<()> {
+    let staging = format!("staging/{}", hex::encode(rand::random::<[u8; 16]>()));
+    let digest = receive(state, &staging, g.s, body).await?;
+    publish(state, g, &staging, &digest).await
+}
+
+/// Moves a verified staging object to its content address and lets the repository reference it.
+async fn publish(state: &AppState, g: &Grant, staging: &str, digest: &str) -> ApiResult<()> {
+    let objects = &state.engine.objects;
+    if digest != g.o {
+        objects.delete(staging).await?;
+        return Err(ApiError::bad_request(format!("Content does not match its oid: sha256 is {digest}, not {}", g.o)));
+    }
+    objects.rename(staging, &content_key(&g.o)).await?;
+    state.meta.link_lfs(g.r, &g.o, g.s as i64).await?;
+    tracing::info!(repo = g.r, oid = %g.o, size = g.s, "LFS object stored");
+    Ok(())
+}
+
+/// `PUT` of one part of a multipart upload; answers the part's `ETag`.
+pub async fn upload_part(State(state): State<AppState>, Path(token): Path<String>, body: Body) -> ApiResult<Response> {
+    let g = verify(&state.secret, &token)?;
+    let (Some(u), Some(c), Some(p)) = (&g.u, g.c, g.p) else {
+        return Err(ApiError::forbidden("This URL is not for a part"));
+    };
+    let parts = g.s.div_ceil(c);
+    let expected = if p == parts { g.s - c * (parts - 1) } else { c };
+    let digest = receive(&state, &part_key(u, p), expected, body).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, HeaderValue::from_str(&format!("\"{digest}\"")).map_err(ApiError::internal)?);
+    Ok((StatusCode::OK, headers).into_response())
+}
+
+fn part_key(upload: &str, n: u64) -> String {
+    format!("parts/{upload}/{n:05}")
+}
+
+#[derive(Deserialize)]
+struct Completion {
+    oid: String,
+    parts: Vec<CompletedPart>,
+}
+
+#[derive(Deserialize)]
+struct CompletedPart {
+    #[serde(rename = "partNumber")]
+    part_number: u64,
+    etag: String,
+}
+
+/// `POST` completing a multipart upload: the parts are joined in order, hashed, and published.
+pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let g = verify(&state.secret, &token)?;
+    let (Some(u), Some(c), None) = (&g.u, g.c, g.p) else {
+        return Err(ApiError::forbidden("This URL does not complete an upload"));
+    };
+    let done: Completion = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid completion: {e}")))?;
+    if done.oid.to_ascii_lowercase() != g.o {
+        return Err(ApiError::bad_request("Completion names another object"));
+    }
+    let parts = g.s.div_ceil(c);
+    let numbers: Vec<u64> = done.parts.iter().map(|p| p.part_number).collect();
+    if numbers != (1..=parts).collect::<Vec<_>>() || done.parts.iter().any(|p| p.etag.is_empty()) {
+        return Err(ApiError::bad_request(format!("Expected parts 1 to {parts}, each with its etag")));
+    }
+    let objects = &state.engine.objects;
+    let staging = format!("staging/{u}");
+    let mut out = objects.upload(&staging).await?;
+    let mut hasher = Sha256::new();
+    for n in 1..=parts {
+        let mut s = match objects.read(&part_key(u, n), None).await {
+            Ok(s) => s,
+            Err(agora_storage::Error::NotFound) => {
+                out.abort().await?;
+                return Err(ApiError::bad_request(format!("Part {n} was not uploaded")));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        while let Some(chunk) = s.next().await {
+            let chunk = chunk.map_err(ApiError::internal)?;
+            hasher.update(&chunk);
+            out.write(&chunk).await?;
+        }
+    }
+    out.finish().await?;
+    let digest = hex::encode(hasher.finalize());
+    let published = publish(&state, &g, &staging, &digest).await;
+    for n in 1..=parts {
+        objects.delete(&part_key(u, n)).await?;
+    }
+    published?;
+    Ok(lfs_json(StatusCode::OK, json!({"oid": g.o, "size": g.s})))
+}
+
+#[derive(Deserialize)]
+pub struct VerifyBody {
+    oid: String,
+    size: u64,
+}
+
+pub async fn verify_route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): Path<(String, String, String)>,
+    Json(body): Json<VerifyBody>,
+) -> ApiResult<Response> {
+    let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
+    match state.meta.lfs_size(repo.id, &body.oid.to_ascii_lowercase()).await? {
+        Some(s) if s as u64 == body.size => Ok(lfs_json(StatusCode::OK, json!({"oid": body.oid, "size": body.size}))),
+        _ => Err(ApiError::not_found(format!("Object {} of {} bytes is not stored", body.oid, body.size))),
+    }
+}
