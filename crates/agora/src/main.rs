@@ -52,6 +52,20 @@ enum Command {
         #[command(subcommand)]
         cmd: OrgCmd,
     },
+    /// Grade the openness and licence of a local repository checkout
+    Assess {
+        dir: PathBuf,
+        /// Print the full report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export an AI bill of materials of a local repository checkout
+    Bom {
+        dir: PathBuf,
+        /// cyclonedx (CycloneDX 1.6) or spdx (SPDX 3.0.1)
+        #[arg(long, default_value = "cyclonedx")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -110,7 +124,27 @@ enum OrgCmd {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are not errors; anything else is a usage error (exit 3).
+            return if e.use_stderr() { ExitCode::from(3) } else { ExitCode::SUCCESS };
+        }
+    };
+    match &cli.command {
+        Command::Assess { dir, json } => {
+            return ExitCode::from(agora_openness::cli::assess(dir, *json, &mut std::io::stdout().lock()));
+        }
+        Command::Bom { dir, format } => {
+            let Ok(format) = format.parse::<agora_openness::BomFormat>() else {
+                eprintln!("agora: unknown BOM format {format:?}: use cyclonedx or spdx");
+                return ExitCode::from(3);
+            };
+            return ExitCode::from(agora_openness::cli::bom(dir, format, &mut std::io::stdout().lock()));
+        }
+        _ => {}
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -153,6 +187,7 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             eprintln!("created organisation {name}");
             Ok(())
         }
+        Command::Assess { .. } | Command::Bom { .. } => Ok(()),
         Command::Org { cmd: OrgCmd::AddMember { org, user, role, data } } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             hub::add_member(&hub, &org, &user, &role).await?;

@@ -166,9 +166,8 @@ pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind
 
 /// Streams `body` into `key`, hashing it; the write is published only if it is exactly
 /// `expected` bytes. Returns the sha256 of what was written.
-async fn receive(state: &AppState, key: &str, expected: u64, body: Body) -> ApiResult<String> {
+async fn receive(state: &AppState, key: &str, expected: u64, body: Body, hasher: &mut Sha256) -> ApiResult<()> {
     let mut up = state.engine.objects.upload(key).await?;
-    let mut hasher = Sha256::new();
     let mut got: u64 = 0;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
@@ -192,7 +191,7 @@ async fn receive(state: &AppState, key: &str, expected: u64, body: Body) -> ApiR
         return Err(ApiError::bad_request(format!("Upload stopped at {got} of {expected} bytes")));
     }
     up.finish().await?;
-    Ok(hex::encode(hasher.finalize()))
+    Ok(())
 }
 
 /// `PUT` of a whole object (basic transfer).
@@ -208,8 +207,9 @@ pub async fn upload(State(state): State<AppState>, Path(token): Path<String>, bo
 /// Receives a whole object into a staging key, checks its hash, then publishes it.
 async fn store_verified(state: &AppState, g: &Grant, body: Body) -> ApiResult<()> {
     let staging = format!("staging/{}", hex::encode(rand::random::<[u8; 16]>()));
-    let digest = receive(state, &staging, g.s, body).await?;
-    publish(state, g, &staging, &digest).await
+    let mut hasher = Sha256::new();
+    receive(state, &staging, g.s, body, &mut hasher).await?;
+    publish(state, g, &staging, &hex::encode(hasher.finalize())).await
 }
 
 /// Moves a verified staging object to its content address and lets the repository reference it.
@@ -233,9 +233,12 @@ pub async fn upload_part(State(state): State<AppState>, Path(token): Path<String
     };
     let parts = g.s.div_ceil(c);
     let expected = if p == parts { g.s - c * (parts - 1) } else { c };
-    let digest = receive(&state, &part_key(u, p), expected, body).await?;
+    let mut hasher = state.running.begin(u, p);
+    let res = receive(&state, &part_key(u, p), expected, body, hasher.as_mut().unwrap_or(&mut Sha256::new())).await;
+    state.running.end(u, p, hasher.filter(|_| res.is_ok()));
+    res?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::ETAG, HeaderValue::from_str(&format!("\"{digest}\"")).map_err(ApiError::internal)?);
+    headers.insert(header::ETAG, HeaderValue::from_str(&format!("\"{u}-{p}\"")).map_err(ApiError::internal)?);
     Ok((StatusCode::OK, headers).into_response())
 }
 
@@ -274,6 +277,8 @@ pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, 
     let objects = &state.engine.objects;
     let staging = format!("staging/{u}");
     let mut out = objects.upload(&staging).await?;
+    // Parts that arrived in order were hashed on arrival; otherwise hash them now.
+    let hashed = state.running.finish(u, parts + 1);
     let mut hasher = Sha256::new();
     for n in 1..=parts {
         let mut s = match objects.read(&part_key(u, n), None).await {
@@ -286,12 +291,14 @@ pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, 
         };
         while let Some(chunk) = s.next().await {
             let chunk = chunk.map_err(ApiError::internal)?;
-            hasher.update(&chunk);
+            if hashed.is_none() {
+                hasher.update(&chunk);
+            }
             out.write(&chunk).await?;
         }
     }
     out.finish().await?;
-    let digest = hex::encode(hasher.finalize());
+    let digest = hex::encode(hashed.unwrap_or(hasher).finalize());
     let published = publish(&state, &g, &staging, &digest).await;
     for n in 1..=parts {
         objects.delete(&part_key(u, n)).await?;
@@ -316,5 +323,61 @@ pub async fn verify_route(
     match state.meta.lfs_size(repo.id, &body.oid.to_ascii_lowercase()).await? {
         Some(s) if s as u64 == body.size => Ok(lfs_json(StatusCode::OK, json!({"oid": body.oid, "size": body.size}))),
         _ => Err(ApiError::not_found(format!("Object {} of {} bytes is not stored", body.oid, body.size))),
+    }
+}
+
+/// Running sha256 of multipart uploads whose parts arrive in order, as the clients send them, so
+/// completing an upload does not hash the whole object a second time. Any part that arrives out
+/// of order, twice, or concurrently poisons the state, and completion hashes from storage.
+#[derive(Default)]
+pub struct Running(std::sync::Mutex<std::collections::HashMap<String, Slot>>);
+
+enum Slot {
+    /// Parts before this one are hashed into the state.
+    Next(u64, Sha256, std::time::Instant),
+    Busy(std::time::Instant),
+    Poisoned(std::time::Instant),
+}
+
+impl Running {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Slot>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The state to feed part `p` into, if it is the next one.
+    fn begin(&self, upload: &str, p: u64) -> Option<Sha256> {
+        let mut m = self.lock();
+        let now = std::time::Instant::now();
+        if m.len() > 10_000 {
+            m.retain(|_, s| match s {
+                Slot::Next(_, _, t) | Slot::Busy(t) | Slot::Poisoned(t) => now.duration_since(*t).as_secs() < 2 * GRANT_TTL_SECS as u64,
+            });
+        }
+        let (slot, hasher) = match m.remove(upload) {
+            None if p == 1 => (Slot::Busy(now), Some(Sha256::new())),
+            Some(Slot::Next(n, h, _)) if n == p => (Slot::Busy(now), Some(h)),
+            _ => (Slot::Poisoned(now), None),
+        };
+        m.insert(upload.to_owned(), slot);
+        hasher
+    }
+
+    /// Records part `p` as hashed (`Some`) or lost (`None`).
+    fn end(&self, upload: &str, p: u64, hasher: Option<Sha256>) {
+        let mut m = self.lock();
+        let now = std::time::Instant::now();
+        let slot = match (m.remove(upload), hasher) {
+            (Some(Slot::Busy(_)), Some(h)) => Slot::Next(p + 1, h, now),
+            _ => Slot::Poisoned(now),
+        };
+        m.insert(upload.to_owned(), slot);
+    }
+
+    /// The finished state if exactly parts `1..next` were hashed in order.
+    fn finish(&self, upload: &str, next: u64) -> Option<Sha256> {
+        match self.lock().remove(upload) {
+            Some(Slot::Next(n, h, _)) if n == next => Some(h),
+            _ => None,
+        }
     }
 }

@@ -8,7 +8,7 @@ pub mod auth;
 mod commit;
 pub mod error;
 mod files;
-mod lfs;
+pub mod lfs;
 mod refs;
 mod repos;
 
@@ -61,6 +61,7 @@ pub struct Hub {
     pub config: Config,
     /// Signs self-authenticating upload URLs.
     pub secret: Vec<u8>,
+    pub running: lfs::Running,
 }
 
 pub type AppState = Arc<Hub>;
@@ -127,8 +128,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }))
         .fallback(files::fallback);
 
-    // Upload routes stream their bodies; the commit route enforces its own limit.
-    api.layer(DefaultBodyLimit::disable())
+    // JSON and form bodies are small; uploads and commits stream their bodies (`Body` is not
+    // bound by this limit) and enforce sizes of their own.
+    api.layer(DefaultBodyLimit::max(16 << 20))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

@@ -133,7 +133,7 @@ pub struct CardFacts {
     pub links: Vec<Link>,
     /// Sentences of the card that call the model "open source".
     pub open_source_claims: Vec<String>,
-    /// Texts like "Built with Llama" found in the card.
+    /// Lines of the card with attribution texts like "Built with Llama".
     pub attribution_texts: Vec<String>,
     /// First paragraph of the body, for BOM descriptions (at most 500 characters).
     pub summary: Option<String>,
@@ -255,7 +255,10 @@ fn string_field(v: &Yaml, field: &str, problems: &mut Vec<Problem>) -> Option<St
             field_problem(
                 problems,
                 field,
-                format!("`{field}` should be a string, found {}; ignored", other.type_name()),
+                format!(
+                    "`{field}` should be a string, found {}; ignored",
+                    other.type_name()
+                ),
             );
             None
         }
@@ -290,7 +293,10 @@ fn list_field(v: &Yaml, field: &str, problems: &mut Vec<Problem>) -> Vec<String>
                 field_problem(
                     problems,
                     field,
-                    format!("`{field}` has {} items; only the first {MAX_LIST} were read", items.len()),
+                    format!(
+                        "`{field}` has {} items; only the first {MAX_LIST} were read",
+                        items.len()
+                    ),
                 );
             }
             out
@@ -330,7 +336,9 @@ fn read_metadata(v: &Yaml, f: &mut CardFacts, problems: &mut Vec<Problem>) {
         field_problem(
             problems,
             "base_model_relation",
-            format!("`base_model_relation` {rel:?} is not one of adapter, merge, quantized, finetune"),
+            format!(
+                "`base_model_relation` {rel:?} is not one of adapter, merge, quantized, finetune"
+            ),
         );
     }
     f.library_name = string_field(v, "library_name", problems);
@@ -357,7 +365,10 @@ fn read_metadata(v: &Yaml, f: &mut CardFacts, problems: &mut Vec<Problem>) {
             field_problem(
                 problems,
                 "gated",
-                format!("`gated` should be true, false, auto or manual, found {}", other.type_name()),
+                format!(
+                    "`gated` should be true, false, auto or manual, found {}",
+                    other.type_name()
+                ),
             );
             None
         }
@@ -380,7 +391,10 @@ fn read_model_index(mi: &Yaml, f: &mut CardFacts, problems: &mut Vec<Problem>) {
         field_problem(
             problems,
             "model-index",
-            format!("`model-index` should be a list, found {}; ignored", mi.type_name()),
+            format!(
+                "`model-index` should be a list, found {}; ignored",
+                mi.type_name()
+            ),
         );
         return;
     };
@@ -412,9 +426,27 @@ fn read_model_index(mi: &Yaml, f: &mut CardFacts, problems: &mut Vec<Problem>) {
 fn classify_heading(h: &str) -> SectionKind {
     let h = h.to_lowercase();
     let has = |w: &[&str]| w.iter().any(|x| h.contains(x));
-    if has(&["training data", "pretraining data", "pre-training data", "datasets", "dataset", "data sources", "training corpus", "data card", "datasheet"]) {
+    if has(&[
+        "training data",
+        "pretraining data",
+        "pre-training data",
+        "datasets",
+        "dataset",
+        "data sources",
+        "training corpus",
+        "data card",
+        "datasheet",
+    ]) {
         SectionKind::TrainingData
-    } else if has(&["training procedure", "training details", "training hyperparameters", "hyperparameters", "training setup", "training", "compute infrastructure"]) {
+    } else if has(&[
+        "training procedure",
+        "training details",
+        "training hyperparameters",
+        "hyperparameters",
+        "training setup",
+        "training",
+        "compute infrastructure",
+    ]) {
         SectionKind::TrainingProcedure
     } else if has(&["evaluation", "results", "benchmark", "performance"]) {
         SectionKind::Evaluation
@@ -433,7 +465,11 @@ fn classify_heading(h: &str) -> SectionKind {
     }
 }
 
-const PLACEHOLDERS: &[&str] = &["[more information needed]", "[optional]", "[needs more information]"];
+const PLACEHOLDERS: &[&str] = &[
+    "[more information needed]",
+    "[optional]",
+    "[needs more information]",
+];
 
 fn content_chars(line: &str) -> usize {
     let mut l = line.to_lowercase();
@@ -476,7 +512,9 @@ fn extract_urls(line: &str, out: &mut Vec<String>) {
         let cand = &rest[i..];
         if cand.starts_with("https://") || cand.starts_with("http://") {
             let end = cand
-                .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\'' | ']' | '<' | '`' | '|'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\'' | ']' | '<' | '`' | '|')
+                })
                 .unwrap_or(cand.len());
             let url = cand[..end].trim_end_matches(['.', ',', ';', ':']);
             if url.len() > "https://".len() {
@@ -489,8 +527,19 @@ fn extract_urls(line: &str, out: &mut Vec<String>) {
     }
 }
 
-const CLAIM_PHRASES: &[&str] = &["open source", "open-source", "opensource", "fully open", "truly open"];
-const ATTRIBUTION_PHRASES: &[&str] = &["built with llama", "built with meta llama", "built with qwen", "improved using qwen"];
+const CLAIM_PHRASES: &[&str] = &[
+    "open source",
+    "open-source",
+    "opensource",
+    "fully open",
+    "truly open",
+];
+const ATTRIBUTION_PHRASES: &[&str] = &[
+    "built with llama",
+    "built with meta llama",
+    "built with qwen",
+    "improved using qwen",
+];
 
 fn read_body(body: &str, f: &mut CardFacts) {
     f.body_chars = body.chars().count();
@@ -552,15 +601,15 @@ fn read_body(body: &str, f: &mut CardFacts) {
         if f.open_source_claims.len() < 20 && CLAIM_PHRASES.iter().any(|p| lower.contains(p)) {
             f.open_source_claims.push(t.chars().take(300).collect());
         }
-        for p in ATTRIBUTION_PHRASES {
-            if lower.contains(p) && f.attribution_texts.len() < 20 {
-                f.attribution_texts.push((*p).to_string());
-            }
+        if f.attribution_texts.len() < 20 && ATTRIBUTION_PHRASES.iter().any(|p| lower.contains(p)) {
+            f.attribution_texts.push(t.chars().take(300).collect());
         }
         if urls.len() < MAX_LINKS {
             let before = urls.len();
             extract_urls(t, &mut urls);
-            let section = current.and_then(|i| f.sections.get(i)).map(|s| s.heading.clone());
+            let section = current
+                .and_then(|i| f.sections.get(i))
+                .map(|s| s.heading.clone());
             for u in urls.iter().skip(before) {
                 f.links.push(Link {
                     url: u.clone(),
@@ -571,7 +620,10 @@ fn read_body(body: &str, f: &mut CardFacts) {
         }
     }
     f.links.truncate(MAX_LINKS);
-    if f.tags.iter().any(|t| t.eq_ignore_ascii_case("open-source") || t.eq_ignore_ascii_case("opensource")) {
+    if f.tags
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case("open-source") || t.eq_ignore_ascii_case("opensource"))
+    {
         f.open_source_claims.push("tag: open-source".into());
     }
     let summary: String = summary.chars().take(500).collect();

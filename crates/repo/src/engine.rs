@@ -61,6 +61,9 @@ impl FileEntry {
     }
 }
 
+/// A card's metadata (`None` when absent or unreadable) and the tags derived from it.
+pub type CardFacts = (Option<serde_json::Map<String, serde_json::Value>>, Vec<String>);
+
 /// A revision resolved to a commit.
 #[derive(Clone, Debug)]
 pub struct Revision {
@@ -134,6 +137,11 @@ pub struct Engine {
     trees: Cache<Arc<Tree>>,
     /// (blob size, LFS pointer if the blob is one)
     blobs: Cache<(u64, Option<Pointer>)>,
+    commits: Cache<Arc<Commit>>,
+    /// Recursive listings of whole trees, keyed by the root tree id.
+    listings: Cache<Arc<Vec<Entry>>>,
+    /// Card metadata and tags, keyed by commit id.
+    cards: Cache<CardFacts>,
     /// Commits to one ref are serialised inside a process; the compare-and-swap of the ref
     /// still decides between processes.
     ref_locks: Mutex<HashMap<(Id, String), Arc<tokio::sync::Mutex<()>>>>,
@@ -149,6 +157,9 @@ impl Engine {
             meta,
             trees: Cache::new(20_000),
             blobs: Cache::new(200_000),
+            commits: Cache::new(20_000),
+            listings: Cache::new(256),
+            cards: Cache::new(10_000),
             ref_locks: Mutex::new(HashMap::new()),
         }
     }
@@ -177,8 +188,13 @@ impl Engine {
         Ok(t)
     }
 
-    pub async fn commit_object(&self, id: &ObjectId) -> Result<Commit> {
-        Commit::decode(&self.object(id).await?)
+    pub async fn commit_object(&self, id: &ObjectId) -> Result<Arc<Commit>> {
+        if let Some(c) = self.commits.get(id) {
+            return Ok(c);
+        }
+        let c = Arc::new(Commit::decode(&self.object(id).await?)?);
+        self.commits.put(*id, c.clone());
+        Ok(c)
     }
 
     /// Size and LFS pointer of a blob, reading at most a pointer's worth of it.
@@ -261,13 +277,23 @@ impl Engine {
 
     /// Lists a folder: its children, or with `recursive` everything below it (folders too),
     /// in git order, depth-first.
-    pub async fn list(&self, commit: &ObjectId, folder: &str, recursive: bool) -> Result<Vec<Entry>> {
+    pub async fn list(&self, commit: &ObjectId, folder: &str, recursive: bool) -> Result<Arc<Vec<Entry>>> {
         let oid = match self.entry(commit, folder).await? {
             Some(Entry::Dir { oid, .. }) => oid,
             _ => return Err(Error::EntryNotFound(format!("{folder}: no such folder"))),
         };
+        let whole = folder.is_empty() && recursive;
+        if whole {
+            if let Some(l) = self.listings.get(&oid) {
+                return Ok(l);
+            }
+        }
         let mut out = Vec::new();
         self.walk(folder.to_owned(), oid, recursive, &mut out).await?;
+        let out = Arc::new(out);
+        if whole {
+            self.listings.put(oid, out.clone());
+        }
         Ok(out)
     }
 
@@ -304,7 +330,16 @@ impl Engine {
     }
 
     /// The card metadata and tags of a commit.
-    pub async fn card(&self, repo: &Repo, commit: &ObjectId) -> Result<(Option<serde_json::Map<String, serde_json::Value>>, Vec<String>)> {
+    pub async fn card(&self, repo: &Repo, commit: &ObjectId) -> Result<CardFacts> {
+        if let Some(c) = self.cards.get(commit) {
+            return Ok(c);
+        }
+        let facts = self.read_card(repo, commit).await?;
+        self.cards.put(*commit, facts.clone());
+        Ok(facts)
+    }
+
+    async fn read_card(&self, repo: &Repo, commit: &ObjectId) -> Result<CardFacts> {
         let Some(readme) = self.small_file(commit, "README.md", card::MAX_FRONT_MATTER as u64 * 4).await? else {
             return Ok((None, Vec::new()));
         };

@@ -84,7 +84,10 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
     ("falcon-llm-license", "falcon-180b-tii"),
     ("stabilityai-community", "stability-ai-community"),
     ("stability-community-license", "stability-ai-community"),
-    ("flux-1-dev-non-commercial-license", "flux-1-dev-non-commercial"),
+    (
+        "flux-1-dev-non-commercial-license",
+        "flux-1-dev-non-commercial",
+    ),
     ("nvidia-open-model-license", "nvidia-open-model"),
     ("databricks-open-model-license", "databricks-open-model"),
     ("tencent-hunyuan-community", "tencent-hunyuan"),
@@ -245,8 +248,7 @@ fn llama(c: &mut Clauses, policy: &str, notice: &str, prefix: Option<&str>, disp
     }
 }
 
-const EU_MULTIMODAL: &str =
-    "European Union: no rights to multimodal models for individuals domiciled or companies based in the EU";
+const EU_MULTIMODAL: &str = "European Union: no rights to multimodal models for individuals domiciled or companies based in the EU";
 
 /// The Hub-family ids and the AI-specific licences.
 pub(super) fn ai_and_hub_entries() -> Vec<Licence> {
@@ -254,13 +256,37 @@ pub(super) fn ai_and_hub_entries() -> Vec<Licence> {
     let mut v = vec![
         // Hub family ids: the licence is only known from the LICENSE file.
         entry("bsd", true, "BSD license family", Family, None),
-        entry("gpl", true, "GNU General Public License family", Family, None),
-        entry("lgpl", true, "GNU Lesser General Public License family", Family, None),
-        entry("gfdl", true, "GNU Free Documentation License family", Family, None),
+        entry(
+            "gpl",
+            true,
+            "GNU General Public License family",
+            Family,
+            None,
+        ),
+        entry(
+            "lgpl",
+            true,
+            "GNU Lesser General Public License family",
+            Family,
+            None,
+        ),
+        entry(
+            "gfdl",
+            true,
+            "GNU Free Documentation License family",
+            Family,
+            None,
+        ),
         entry("cc", true, "Creative Commons license family", Family, None),
         // The RAIL family.
         with(
-            entry("openrail", true, "OpenRAIL license family", ResponsibleAi, None),
+            entry(
+                "openrail",
+                true,
+                "OpenRAIL license family",
+                ResponsibleAi,
+                None,
+            ),
             |c| rail(c, "use-based restrictions of the specific OpenRAIL licence"),
         ),
         with(
@@ -274,7 +300,13 @@ pub(super) fn ai_and_hub_entries() -> Vec<Licence> {
             |c| rail(c, "Attachment A (paragraph 5)"),
         ),
         with(
-            entry("openrail++", true, "CreativeML Open RAIL++-M", ResponsibleAi, None),
+            entry(
+                "openrail++",
+                true,
+                "CreativeML Open RAIL++-M",
+                ResponsibleAi,
+                None,
+            ),
             |c| rail(c, "Attachment A (paragraph 5)"),
         ),
         with(
@@ -552,21 +584,24 @@ pub(super) fn ai_and_hub_entries() -> Vec<Licence> {
             None,
         ),
         // Vendor licences that arrive as `license: other` + `license_name`.
-        note(with(
-            entry(
-                "qwen",
-                false,
-                "Tongyi Qianwen License Agreement",
-                CommunityModel,
-                None,
+        note(
+            with(
+                entry(
+                    "qwen",
+                    false,
+                    "Tongyi Qianwen License Agreement",
+                    CommunityModel,
+                    None,
+                ),
+                |c| {
+                    c.user_cap_mau = Some(100_000_000);
+                    c.naming.push(NamingRule::Display {
+                        text: "Built with Qwen".into(),
+                    });
+                },
             ),
-            |c| {
-                c.user_cap_mau = Some(100_000_000);
-                c.naming.push(NamingRule::Display {
-                    text: "Built with Qwen".into(),
-                });
-            },
-        ), "versions of the Qwen licence differ; read the text shipped with the model"),
+            "versions of the Qwen licence differ; read the text shipped with the model",
+        ),
         with(
             entry(
                 "qwen-research",
@@ -675,7 +710,8 @@ pub(super) fn ai_and_hub_entries() -> Vec<Licence> {
                 c.restrictions_flow_down = true;
                 c.user_cap_mau = Some(100_000_000);
                 c.excluded_regions.push(
-                    "European Union, United Kingdom and South Korea are outside the territory".into(),
+                    "European Union, United Kingdom and South Korea are outside the territory"
+                        .into(),
                 );
             },
         ),

@@ -162,7 +162,13 @@ impl Licence {
                 let safe: String = self
                     .key
                     .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
                     .collect();
                 format!("LicenseRef-{safe}")
             }
@@ -199,13 +205,15 @@ impl Licence {
     pub fn is_open(&self) -> bool {
         (self.osi_approved
             || self.fsf_libre
-            || matches!(self.class, LicenceClass::OpenContent | LicenceClass::OpenModel))
+            || matches!(
+                self.class,
+                LicenceClass::OpenContent | LicenceClass::OpenModel
+            ))
             && !self.clauses.is_restrictive()
     }
 }
 
 /// The catalogue. Build it once with [`LicenceCatalogue::builtin`] and share it.
-#[derive(Debug)]
 pub struct LicenceCatalogue {
     entries: Vec<Licence>,
     /// Lower-cased id, Hub id or alias → index into `entries`.
@@ -295,7 +303,10 @@ impl LicenceCatalogue {
 
     /// Every licence id the Hub accepts, lower-case, in the catalogue's order.
     pub fn hub_ids(&self) -> Vec<String> {
-        let mut out: Vec<String> = data::HUB_SAME_AS_SPDX.iter().map(|s| s.to_string()).collect();
+        let mut out: Vec<String> = data::HUB_SAME_AS_SPDX
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         out.extend(self.hub_to_spdx.keys().map(|s| s.to_string()));
         out.extend(self.entries.iter().filter_map(|e| e.hub_id.clone()));
         out.push("other".into());
@@ -318,6 +329,16 @@ impl LicenceCatalogue {
     fn spdx_licence(&self, lower: &str) -> Option<Licence> {
         let l = self.spdx.get(lower)?;
         Some(data::from_spdx(l))
+    }
+}
+
+impl std::fmt::Debug for LicenceCatalogue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LicenceCatalogue")
+            .field("ai_and_hub_entries", &self.entries.len())
+            .field("spdx_licences", &self.spdx.len())
+            .field("spdx_list_version", &self.spdx_list_version())
+            .finish()
     }
 }
 

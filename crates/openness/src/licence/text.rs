@@ -62,50 +62,132 @@ pub(super) fn signatures() -> Vec<Signature> {
     vec![
         sig(
             "Apache-2.0",
-            &["apache license", "version 2 0", "terms and conditions for use reproduction and distribution"],
+            &[
+                "apache license",
+                "version 2 0",
+                "terms and conditions for use reproduction and distribution",
+            ],
             &[],
         ),
         sig(
             "MIT",
-            &["permission is hereby granted free of charge to any person obtaining a copy", "the above copyright notice and this permission notice shall be included"],
+            &[
+                "permission is hereby granted free of charge to any person obtaining a copy",
+                "the above copyright notice and this permission notice shall be included",
+            ],
             &[],
         ),
         sig(
             "BSD-2-Clause",
-            &["redistribution and use in source and binary forms with or without modification are permitted"],
+            &[
+                "redistribution and use in source and binary forms with or without modification are permitted",
+            ],
             &["neither the name", "advertising materials"],
         ),
         sig(
             "BSD-3-Clause",
-            &["redistribution and use in source and binary forms with or without modification are permitted", "neither the name of"],
+            &[
+                "redistribution and use in source and binary forms with or without modification are permitted",
+                "neither the name of",
+            ],
             &["advertising materials"],
         ),
         sig(
             "BSD-3-Clause-Clear",
-            &["redistribution and use in source and binary forms with or without modification are permitted", "no express or implied licenses to any party s patent rights are granted by this license"],
+            &[
+                "redistribution and use in source and binary forms with or without modification are permitted",
+                "no express or implied licenses to any party s patent rights are granted by this license",
+            ],
             &[],
         ),
         sig(
             "ISC",
-            &["permission to use copy modify and or distribute this software for any purpose with or without fee is hereby granted"],
+            &[
+                "permission to use copy modify and or distribute this software for any purpose with or without fee is hereby granted",
+            ],
             &[],
         ),
-        sig("GPL-2.0-only", &["gnu general public license", "version 2 june 1991"], &[]),
-        sig("GPL-3.0-only", &["gnu general public license", "version 3 29 june 2007"], &[]),
-        sig("LGPL-2.1-only", &["gnu lesser general public license", "version 2 1 february 1999"], &[]),
-        sig("LGPL-3.0-only", &["gnu lesser general public license", "version 3 29 june 2007"], &[]),
-        sig("AGPL-3.0-only", &["gnu affero general public license", "version 3 19 november 2007"], &[]),
+        sig(
+            "GPL-2.0-only",
+            &["gnu general public license", "version 2 june 1991"],
+            &[],
+        ),
+        sig(
+            "GPL-3.0-only",
+            &["gnu general public license", "version 3 29 june 2007"],
+            &[],
+        ),
+        sig(
+            "LGPL-2.1-only",
+            &[
+                "gnu lesser general public license",
+                "version 2 1 february 1999",
+            ],
+            &[],
+        ),
+        sig(
+            "LGPL-3.0-only",
+            &[
+                "gnu lesser general public license",
+                "version 3 29 june 2007",
+            ],
+            &[],
+        ),
+        sig(
+            "AGPL-3.0-only",
+            &[
+                "gnu affero general public license",
+                "version 3 19 november 2007",
+            ],
+            &[],
+        ),
         sig("MPL-2.0", &["mozilla public license version 2 0"], &[]),
-        sig("Unlicense", &["this is free and unencumbered software released into the public domain"], &[]),
+        sig(
+            "Unlicense",
+            &["this is free and unencumbered software released into the public domain"],
+            &[],
+        ),
         sig("CC0-1.0", &["cc0 1 0 universal"], &[]),
-        sig("CC-BY-4.0", &["creative commons attribution 4 0 international public license"], &[]),
-        sig("CC-BY-SA-4.0", &["creative commons attribution sharealike 4 0 international public license"], &[]),
-        sig("CC-BY-NC-4.0", &["creative commons attribution noncommercial 4 0 international public license"], &[]),
-        sig("CC-BY-NC-SA-4.0", &["creative commons attribution noncommercial sharealike 4 0 international public license"], &[]),
-        sig("CC-BY-NC-ND-4.0", &["creative commons attribution noncommercial noderivatives 4 0 international public license"], &[]),
-        sig("CC-BY-ND-4.0", &["creative commons attribution noderivatives 4 0 international public license"], &[]),
+        sig(
+            "CC-BY-4.0",
+            &["creative commons attribution 4 0 international public license"],
+            &[],
+        ),
+        sig(
+            "CC-BY-SA-4.0",
+            &["creative commons attribution sharealike 4 0 international public license"],
+            &[],
+        ),
+        sig(
+            "CC-BY-NC-4.0",
+            &["creative commons attribution noncommercial 4 0 international public license"],
+            &[],
+        ),
+        sig(
+            "CC-BY-NC-SA-4.0",
+            &[
+                "creative commons attribution noncommercial sharealike 4 0 international public license",
+            ],
+            &[],
+        ),
+        sig(
+            "CC-BY-NC-ND-4.0",
+            &[
+                "creative commons attribution noncommercial noderivatives 4 0 international public license",
+            ],
+            &[],
+        ),
+        sig(
+            "CC-BY-ND-4.0",
+            &["creative commons attribution noderivatives 4 0 international public license"],
+            &[],
+        ),
         sig("OpenMDW-1.0", &["openmdw"], &["version 1 1", "openmdw 1 1"]),
-        sig("openmdw-1.1", &["openmdw", "1 1"], &["version 1 0", "openmdw 1 0"]),
+        sig(
+            "openmdw-1.1",
+            &["openmdw", "1 1"],
+            &["version 1 0", "openmdw 1 0"],
+        ),
         sig("llama2", &["llama 2 community license agreement"], &[]),
         sig("llama3", &["meta llama 3 community license agreement"], &[]),
         sig("llama3.1", &["llama 3 1 community license agreement"], &[]),
@@ -115,23 +197,63 @@ pub(super) fn signatures() -> Vec<Signature> {
         sig("gemma", &["gemma terms of use"], &[]),
         sig("creativeml-openrail-m", &["creativeml open rail m"], &[]),
         sig("openrail++", &["open rail++ m"], &[]),
-        sig("bigscience-bloom-rail-1.0", &["bigscience rail license"], &[]),
+        sig(
+            "bigscience-bloom-rail-1.0",
+            &["bigscience rail license"],
+            &[],
+        ),
         sig("bigscience-openrail-m", &["bigscience open rail m"], &[]),
         sig("bigcode-openrail-m", &["bigcode open rail m"], &[]),
-        sig("openrail", &["responsible ai license", "use based restrictions"], &[]),
-        sig("deepfloyd-if-license", &["deepfloyd if research license agreement"], &[]),
-        sig("fair-noncommercial-research-license", &["fair noncommercial research license"], &[]),
-        sig("apple-ascl", &["this apple software is supplied to you by apple"], &[]),
-        sig("grok2-community", &["grok 2 community license agreement"], &[]),
+        sig(
+            "openrail",
+            &["responsible ai license", "use based restrictions"],
+            &[],
+        ),
+        sig(
+            "deepfloyd-if-license",
+            &["deepfloyd if research license agreement"],
+            &[],
+        ),
+        sig(
+            "fair-noncommercial-research-license",
+            &["fair noncommercial research license"],
+            &[],
+        ),
+        sig(
+            "apple-ascl",
+            &["this apple software is supplied to you by apple"],
+            &[],
+        ),
+        sig(
+            "grok2-community",
+            &["grok 2 community license agreement"],
+            &[],
+        ),
         sig("qwen", &["tongyi qianwen license agreement"], &[]),
         sig("qwen-research", &["qwen research license agreement"], &[]),
         sig("deepseek", &["deepseek license agreement"], &[]),
         sig("falcon-180b-tii", &["falcon 180b tii license"], &[]),
-        sig("stability-ai-community", &["stability ai community license agreement"], &[]),
-        sig("flux-1-dev-non-commercial", &["flux 1 dev non commercial license"], &[]),
+        sig(
+            "stability-ai-community",
+            &["stability ai community license agreement"],
+            &[],
+        ),
+        sig(
+            "flux-1-dev-non-commercial",
+            &["flux 1 dev non commercial license"],
+            &[],
+        ),
         sig("nvidia-open-model", &["nvidia open model license"], &[]),
-        sig("databricks-open-model", &["databricks open model license"], &[]),
-        sig("tencent-hunyuan", &["tencent hunyuan community license agreement"], &[]),
+        sig(
+            "databricks-open-model",
+            &["databricks open model license"],
+            &[],
+        ),
+        sig(
+            "tencent-hunyuan",
+            &["tencent hunyuan community license agreement"],
+            &[],
+        ),
     ]
 }
 

@@ -1,0 +1,193 @@
+//! The Rust `hf-hub` client (crates.io, 1.0) downloading from a real `agora serve`.
+//!
+//! The test starts the binary on port 0 with a fresh data directory, makes a user and a write
+//! token with the CLI, creates a repository and commits a regular file and an LFS file through
+//! the HTTP API (NDJSON commit, LFS batch + upload), then reads them back with `hf-hub`.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use base64::Engine as _;
+use hf_hub::{HFClient, HFError};
+use serde_json::{Value, json};
+
+const AGORA: &str = env!("CARGO_BIN_EXE_agora");
+
+/// A running `agora serve`, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(AGORA)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run agora");
+    assert!(out.status.success(), "agora {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output").trim().to_owned()
+}
+
+fn serve(data: &Path) -> Server {
+    let mut child = Command::new(AGORA)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start agora serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("agora listening on ") {
+                let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(60)).expect("agora serve prints its URL");
+    Server { child, url }
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// Creates `alice/<name>` and commits `hello.txt` (inline) and `weights.bin` (LFS) to main.
+async fn seed_repo(http: &reqwest::Client, url: &str, token: &str, name: &str, hello: &[u8], weights: &[u8]) -> String {
+    let res = http.post(format!("{url}/api/repos/create")).bearer_auth(token).json(&json!({"name": name})).send().await.expect("create");
+    assert!(res.status().is_success(), "create repo: {} {}", res.status(), res.text().await.unwrap_or_default());
+
+    // LFS: batch, then PUT the bytes to the href the hub hands out (no credentials).
+    let oid = sha256_hex(weights);
+    let batch = http
+        .post(format!("{url}/alice/{name}.git/info/lfs/objects/batch"))
+        .bearer_auth(token)
+        .header("Accept", "application/vnd.git-lfs+json")
+        .header("Content-Type", "application/vnd.git-lfs+json")
+        .body(
+            json!({"operation": "upload", "transfers": ["basic"], "hash_algo": "sha256", "ref": {"name": "main"},
+                   "objects": [{"oid": oid, "size": weights.len()}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("batch");
+    assert!(batch.status().is_success(), "batch: {}", batch.status());
+    let batch: Value = batch.json().await.expect("batch json");
+    let href = batch["objects"][0]["actions"]["upload"]["href"].as_str().expect("upload href").to_owned();
+    let put = http.put(href).body(weights.to_vec()).send().await.expect("put");
+    assert!(put.status().is_success(), "LFS upload: {}", put.status());
+
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body = [
+        json!({"key": "header", "value": {"summary": "Seed from Rust", "description": ""}}),
+        json!({"key": "file", "value": {"path": "hello.txt", "content": b64.encode(hello), "encoding": "base64"}}),
+        json!({"key": "lfsFile", "value": {"path": "weights.bin", "algo": "sha256", "oid": oid, "size": weights.len()}}),
+    ]
+    .iter()
+    .map(Value::to_string)
+    .collect::<Vec<_>>()
+    .join("\n");
+    let res = http
+        .post(format!("{url}/api/models/alice/{name}/commit/main"))
+        .bearer_auth(token)
+        .header("Content-Type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .expect("commit");
+    assert!(res.status().is_success(), "commit: {}", res.status());
+    let commit: Value = res.json().await.expect("commit json");
+    commit["commitOid"].as_str().expect("commitOid").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hf_hub_crate_downloads_from_agora() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    cli(&data, &["user", "create", "alice"]);
+    let token = cli(&data, &["token", "create", "alice", "--write"]);
+    let server = serve(&data);
+    let url = server.url.clone();
+
+    let http = reqwest::Client::new();
+    let hello = b"hello from agora, read by hf-hub\n".to_vec();
+    let weights: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let commit = seed_repo(&http, &url, &token, "rusty-model", &hello, &weights).await;
+
+    let client = HFClient::builder()
+        .endpoint(url.clone())
+        .token(token.clone())
+        .cache_dir(tmp.path().join("cache"))
+        .build()
+        .expect("client");
+    let repo = client.model("alice", "rusty-model");
+
+    // Metadata
+    let info = repo.info().send().await.expect("model info");
+    assert_eq!(info.id, "alice/rusty-model");
+    assert_eq!(info.sha.as_deref(), Some(commit.as_str()));
+
+    // A regular file and an LFS file, into the standard cache
+    let path = repo.download_file().filename("hello.txt").send().await.expect("download hello.txt");
+    assert_eq!(std::fs::read(&path).expect("read"), hello);
+    assert!(path.to_string_lossy().contains(&commit), "cached under snapshots/<commit>: {}", path.display());
+    let path = repo.download_file().filename("weights.bin").send().await.expect("download weights.bin");
+    let got = std::fs::read(&path).expect("read");
+    assert_eq!(got.len(), weights.len());
+    assert_eq!(sha256_hex(&got), sha256_hex(&weights));
+
+    // Pinned to the commit, a byte range, and a local directory
+    let pinned = repo.download_file_to_bytes().filename("hello.txt").revision(commit.clone()).send().await.expect("pinned");
+    assert_eq!(&pinned[..], &hello[..]);
+    let range = repo.download_file_to_bytes().filename("weights.bin").range(1000..1100).send().await.expect("range");
+    assert_eq!(&range[..], &weights[1000..1100]);
+    let local = tmp.path().join("checkout");
+    let path = repo.download_file().filename("hello.txt").local_dir(local.clone()).send().await.expect("to local dir");
+    assert_eq!(path, local.join("hello.txt"));
+    assert_eq!(std::fs::read(&path).expect("read"), hello);
+
+    // Anonymous read of a public repository
+    let anon = HFClient::builder().endpoint(url.clone()).cache_dir(tmp.path().join("anon-cache")).build().expect("client");
+    let path = anon.model("alice", "rusty-model").download_file().filename("hello.txt").send().await.expect("anonymous download");
+    assert_eq!(std::fs::read(&path).expect("read"), hello);
+
+    // Errors the client understands. (hf-hub 1.0 maps every 404 of a download to EntryNotFound;
+    // metadata calls tell a missing repository apart.)
+    match repo.download_file().filename("missing.txt").send().await {
+        Err(HFError::EntryNotFound { path, .. }) => assert_eq!(path, "missing.txt"),
+        other => panic!("expected EntryNotFound, got {other:?}"),
+    }
+    let missing = client.model("alice", "no-such-model");
+    assert!(missing.download_file().filename("hello.txt").send().await.is_err());
+    assert!(!missing.exists().send().await.expect("exists"));
+    assert!(repo.exists().send().await.expect("exists"));
+    match missing.info().send().await {
+        Err(HFError::RepoNotFound { .. }) => {}
+        other => panic!("expected RepoNotFound, got {other:?}"),
+    }
+    match repo.info().revision("no-such-branch".to_owned()).send().await {
+        Err(HFError::RevisionNotFound { .. } | HFError::RepoNotFound { .. }) => {}
+        other => panic!("expected a not-found error, got {other:?}"),
+    }
+    drop(server);
+}
