@@ -126,11 +126,25 @@ impl Sink {
         Self::default()
     }
 
-    pub(crate) fn add(&mut self, rule: &'static str, verdict: Verdict, offset: u64, reason: impl Into<String>) {
+    pub(crate) fn add(
+        &mut self,
+        rule: &'static str,
+        verdict: Verdict,
+        offset: u64,
+        reason: impl Into<String>,
+    ) {
         self.add_at(rule, verdict, offset, String::new(), reason.into(), 1);
     }
 
-    fn add_at(&mut self, rule: &'static str, verdict: Verdict, offset: u64, path: String, reason: String, count: u64) {
+    fn add_at(
+        &mut self,
+        rule: &'static str,
+        verdict: Verdict,
+        offset: u64,
+        path: String,
+        reason: String,
+        count: u64,
+    ) {
         let key = (rule, path, reason);
         if let Some(&i) = self.index.get(&key) {
             let f = &mut self.findings[i];
@@ -151,22 +165,37 @@ impl Sink {
             return;
         }
         let (rule, path, reason) = key;
-        self.index.insert((rule, path.clone(), reason.clone()), self.findings.len());
-        self.findings.push(Finding { rule, verdict, offset, path, reason, count });
+        self.index
+            .insert((rule, path.clone(), reason.clone()), self.findings.len());
+        self.findings.push(Finding {
+            rule,
+            verdict,
+            offset,
+            path,
+            reason,
+            count,
+        });
     }
 
     pub(crate) fn import(&mut self, module: &str, name: &str, safety: Safety) {
         if self.imports.len() >= MAX_IMPORTS {
             return;
         }
-        let e = self.imports.entry((module.to_owned(), name.to_owned())).or_insert(safety);
+        let e = self
+            .imports
+            .entry((module.to_owned(), name.to_owned()))
+            .or_insert(safety);
         if safety > *e {
             *e = safety;
         }
     }
 
     pub(crate) fn verdict(&self) -> Verdict {
-        self.findings.iter().map(|f| f.verdict).max().unwrap_or(Verdict::Safe)
+        self.findings
+            .iter()
+            .map(|f| f.verdict)
+            .max()
+            .unwrap_or(Verdict::Safe)
     }
 
     /// Merge a child's findings under `prefix` (a member name or decoding layer).
@@ -204,8 +233,19 @@ impl Sink {
         let imports = self
             .imports
             .into_iter()
-            .map(|((module, name), safety)| Import { module, name, safety })
+            .map(|((module, name), safety)| Import {
+                module,
+                name,
+                safety,
+            })
             .collect();
-        Report { ruleset_version: RULESET_VERSION, verdict, format, size, findings, imports }
+        Report {
+            ruleset_version: RULESET_VERSION,
+            verdict,
+            format,
+            size,
+            findings,
+            imports,
+        }
     }
 }

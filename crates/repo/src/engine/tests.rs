@@ -87,7 +87,7 @@ async fn tree_ids_are_the_ids_real_git_computes() {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     git(&["init", "-q"]);
-    for e in f.engine.list(&head, "", true).await.expect("list") {
+    for e in f.engine.list(&head, "", true).await.expect("list").iter() {
         if let Entry::File(file) = e {
             let p = work.path().join(&file.path);
             std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
