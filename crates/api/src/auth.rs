@@ -56,7 +56,11 @@ impl FromRequestParts<AppState> for Caller {
         }
         let t = state.meta.token_by_hash(&hash_token(token)).await?.ok_or_else(invalid)?;
         let user = state.meta.account(t.user_id).await?.ok_or_else(invalid)?;
-        state.meta.touch_token(t.id, agora_storage::now_ms()).await?;
+        // "Last used" to the minute: not a database write on every request.
+        let now = agora_storage::now_ms();
+        if t.last_used_at.is_none_or(|at| now - at > 60_000) {
+            state.meta.touch_token(t.id, now).await?;
+        }
         Ok(Caller { user: Some(user), token: Some(t) })
     }
 }

@@ -276,29 +276,38 @@ pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, 
     }
     let objects = &state.engine.objects;
     let staging = format!("staging/{u}");
-    let mut out = objects.upload(&staging).await?;
+    let keys: Vec<String> = (1..=parts).map(|n| part_key(u, n)).collect();
     // Parts that arrived in order were hashed on arrival; otherwise hash them now.
-    let hashed = state.running.finish(u, parts + 1);
-    let mut hasher = Sha256::new();
-    for n in 1..=parts {
-        let mut s = match objects.read(&part_key(u, n), None).await {
-            Ok(s) => s,
-            Err(agora_storage::Error::NotFound) => {
-                out.abort().await?;
-                return Err(ApiError::bad_request(format!("Part {n} was not uploaded")));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        while let Some(chunk) = s.next().await {
-            let chunk = chunk.map_err(ApiError::internal)?;
-            if hashed.is_none() {
-                hasher.update(&chunk);
-            }
-            out.write(&chunk).await?;
+    let digest = match state.running.finish(u, parts + 1) {
+        Some(hasher) => {
+            objects.concat(&keys, &staging).await.map_err(|e| match e {
+                agora_storage::Error::NotFound => ApiError::bad_request("A part was not uploaded"),
+                e => e.into(),
+            })?;
+            hex::encode(hasher.finalize())
         }
-    }
-    out.finish().await?;
-    let digest = hex::encode(hashed.unwrap_or(hasher).finalize());
+        None => {
+            let mut out = objects.upload(&staging).await?;
+            let mut hasher = Sha256::new();
+            for key in &keys {
+                let mut s = match objects.read(key, None).await {
+                    Ok(s) => s,
+                    Err(agora_storage::Error::NotFound) => {
+                        out.abort().await?;
+                        return Err(ApiError::bad_request("A part was not uploaded"));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                while let Some(chunk) = s.next().await {
+                    let chunk = chunk.map_err(ApiError::internal)?;
+                    hasher.update(&chunk);
+                    out.write(&chunk).await?;
+                }
+            }
+            out.finish().await?;
+            hex::encode(hasher.finalize())
+        }
+    };
     let published = publish(&state, &g, &staging, &digest).await;
     for n in 1..=parts {
         objects.delete(&part_key(u, n)).await?;

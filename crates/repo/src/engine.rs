@@ -221,6 +221,13 @@ impl Engine {
         if rev.is_empty() || rev.len() > 255 {
             return Err(not_found());
         }
+        // The repository row carries the default branch's head, moved in the same transaction
+        // as the ref itself: no second query for the most common revision.
+        if rev == DEFAULT_BRANCH || rev == MAIN_REF {
+            if let Some(commit) = repo.head.as_deref().and_then(ObjectId::parse) {
+                return Ok(Revision { commit, ref_name: Some(MAIN_REF.to_owned()) });
+            }
+        }
         let candidates: Vec<String> = if rev.starts_with("refs/") {
             vec![rev.to_owned()]
         } else {

@@ -82,6 +82,7 @@ pub struct Token {
     pub name: String,
     pub role: TokenRole,
     pub created_at: i64,
+    pub last_used_at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -83,6 +83,7 @@ fn token_from(row: &SqliteRow) -> Result<Token> {
         name: row.try_get("name")?,
         role: if role == "write" { TokenRole::Write } else { TokenRole::Read },
         created_at: row.try_get("created_at")?,
+        last_used_at: row.try_get("last_used_at")?,
     })
 }
 
