@@ -126,6 +126,8 @@ async fn hf_hub_crate_downloads_from_agora() {
     let data = tmp.path().join("data");
     cli(&data, &["user", "create", "alice"]);
     let token = cli(&data, &["token", "create", "alice", "--write"]);
+    cli(&data, &["user", "create", "bob"]);
+    let bob_token = cli(&data, &["token", "create", "bob"]);
     let server = serve(&data);
     let url = server.url.clone();
 
@@ -166,9 +168,9 @@ async fn hf_hub_crate_downloads_from_agora() {
     assert_eq!(path, local.join("hello.txt"));
     assert_eq!(std::fs::read(&path).expect("read"), hello);
 
-    // Anonymous read of a public repository
-    let anon = HFClient::builder().endpoint(url.clone()).cache_dir(tmp.path().join("anon-cache")).build().expect("client");
-    let path = anon.model("alice", "rusty-model").download_file().filename("hello.txt").send().await.expect("anonymous download");
+    // Another user (a read token) reads alice's public repository
+    let bob = HFClient::builder().endpoint(url.clone()).token(bob_token).cache_dir(tmp.path().join("bob-cache")).build().expect("client");
+    let path = bob.model("alice", "rusty-model").download_file().filename("hello.txt").send().await.expect("bob's download");
     assert_eq!(std::fs::read(&path).expect("read"), hello);
 
     // Errors the client understands. (hf-hub 1.0 maps every 404 of a download to EntryNotFound;

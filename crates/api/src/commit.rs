@@ -86,7 +86,7 @@ pub async fn preupload(
     caller: Caller,
     Path((kind, ns, name, rev)): Path<(String, String, String, String)>,
     RawQuery(q): RawQuery,
-    Json(body): Json<PreuploadBody>,
+    crate::error::Json(body): crate::error::Json<PreuploadBody>,
 ) -> ApiResult<Json<Value>> {
     let repo = repo_for_commit(&state, &caller, &kind, &ns, &name, flag(&q, "create_pr")).await?;
     if body.files.len() > 1000 {

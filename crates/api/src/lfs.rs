@@ -326,7 +326,7 @@ pub async fn verify_route(
     State(state): State<AppState>,
     caller: Caller,
     Path((kind, ns, name)): Path<(String, String, String)>,
-    Json(body): Json<VerifyBody>,
+    crate::error::Json(body): crate::error::Json<VerifyBody>,
 ) -> ApiResult<Response> {
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
     match state.meta.lfs_size(repo.id, &body.oid.to_ascii_lowercase()).await? {

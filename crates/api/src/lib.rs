@@ -131,6 +131,7 @@ pub fn router(state: AppState) -> Router {
     // JSON and form bodies are small; uploads and commits stream their bodies (`Body` is not
     // bound by this limit) and enforce sizes of their own.
     api.layer(DefaultBodyLimit::max(16 << 20))
+        .layer(axum::middleware::from_fn(limit_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -156,3 +157,17 @@ pub fn quote_path(s: &str) -> String {
 
 const SEGMENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Requests whose headers add up to more than this are refused (431) before any handler runs.
+const MAX_HEADER_BYTES: usize = 32 << 10;
+
+async fn limit_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let total: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + req.uri().to_string().len();
+    if total > MAX_HEADER_BYTES {
+        return ApiError::bad_request(format!("Request headers and URL exceed {MAX_HEADER_BYTES} bytes"))
+            .with_status(axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+            .into_response();
+    }
+    next.run(req).await
+}

@@ -120,7 +120,7 @@ pub async fn create_branch(
     State(state): State<AppState>,
     caller: Caller,
     Path((kind, ns, name, branch)): RepoRevPath,
-    body: Option<Json<BranchBody>>,
+    body: Option<crate::error::Json<BranchBody>>,
 ) -> ApiResult<Json<Value>> {
     let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Write).await?;
     let branch = branch_name(&branch)?;
@@ -161,7 +161,7 @@ pub struct TagBody {
     message: Option<String>,
 }
 
-pub async fn create_tag(State(state): State<AppState>, caller: Caller, Path((kind, ns, name, rev)): RepoRevPath, Json(body): Json<TagBody>) -> ApiResult<Json<Value>> {
+pub async fn create_tag(State(state): State<AppState>, caller: Caller, Path((kind, ns, name, rev)): RepoRevPath, crate::error::Json(body): crate::error::Json<TagBody>) -> ApiResult<Json<Value>> {
     let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Write).await?;
     let tag = body.tag.strip_prefix("refs/tags/").unwrap_or(&body.tag);
     check_ref_name(tag)?;

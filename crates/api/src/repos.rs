@@ -84,7 +84,7 @@ pub struct CreateBody {
     _rest: serde_json::Map<String, Value>,
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base): BaseUrl, body: Json<CreateBody>) -> ApiResult<Response> {
+pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base): BaseUrl, crate::error::Json(body): crate::error::Json<CreateBody>) -> ApiResult<Response> {
     let user = caller.require_writer()?.clone();
     let kind = kind_from_body(body.kind.as_deref())?;
     // `name` may carry the namespace itself ("org/name").
@@ -93,8 +93,8 @@ pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base)
         (Some(org), None) => (org.clone(), body.name.clone()),
         (None, None) => (user.name.clone(), body.name.clone()),
     };
-    check_name(&ns).map_err(agora_repo::Error::from).map_err(ApiError::from)?;
-    check_name(&name).map_err(ApiError::from)?;
+    check_name(&ns)?;
+    check_name(&name)?;
     let private = match body.visibility.as_deref() {
         Some("private") | Some("protected") => true,
         Some("public") => false,
@@ -111,9 +111,15 @@ pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base)
                 .into_response())
         }
         Err(agora_repo::Error::Conflict(_)) => {
-            let mut e = ApiError::conflict(format!("You already created this {} repo", kind.as_str()));
-            e.extra_headers.push((header::LOCATION, HeaderValue::from_str(&repo_url(&base, kind, &full)).map_err(ApiError::internal)?));
-            Err(e)
+            // The client, told `exist_ok`, reads the repository's URL from this body.
+            let url = repo_url(&base, kind, &full);
+            let mut res = (
+                axum::http::StatusCode::CONFLICT,
+                Json(json!({"error": format!("You already created this {} repo", kind.as_str()), "url": url})),
+            )
+                .into_response();
+            res.headers_mut().insert("x-error-message", HeaderValue::from_static("You already created this repo"));
+            Ok(res)
         }
         Err(e) => Err(e.into()),
     }
@@ -127,7 +133,7 @@ pub struct DeleteBody {
     kind: Option<String>,
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, body: Json<DeleteBody>) -> ApiResult<Json<Value>> {
+pub async fn delete(State(state): State<AppState>, caller: Caller, crate::error::Json(body): crate::error::Json<DeleteBody>) -> ApiResult<Json<Value>> {
     let user = caller.require_writer()?;
     let kind = kind_from_body(body.kind.as_deref())?;
     let full = match (&body.organization, body.name.contains('/')) {
@@ -152,7 +158,7 @@ pub struct MoveBody {
     kind: Option<String>,
 }
 
-pub async fn move_repo(State(state): State<AppState>, caller: Caller, body: Json<MoveBody>) -> ApiResult<Json<Value>> {
+pub async fn move_repo(State(state): State<AppState>, caller: Caller, crate::error::Json(body): crate::error::Json<MoveBody>) -> ApiResult<Json<Value>> {
     let kind = kind_from_body(body.kind.as_deref())?;
     let (from_ns, from_name) = body.from.split_once('/').ok_or_else(ApiError::repo_not_found)?;
     let repo = find_repo_for(&state, &caller, kind, from_ns, from_name, Access::Admin).await?;
@@ -186,7 +192,7 @@ pub async fn settings(
     State(state): State<AppState>,
     caller: Caller,
     Path((kind, ns, name)): Path<(String, String, String)>,
-    body: Json<SettingsBody>,
+    crate::error::Json(body): crate::error::Json<SettingsBody>,
 ) -> ApiResult<Json<Value>> {
     let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Admin).await?;
     let gated = match &body.gated {

@@ -216,6 +216,9 @@ impl Engine {
     // ---- reading -------------------------------------------------------------------------
 
     /// Resolves a branch, tag, `refs/...` name, or full or short commit id of `repo`.
+    ///
+    /// `repo` is a snapshot: the default branch resolves to the head its row recorded when it
+    /// was read (one consistent view per request, and no second query).
     pub async fn resolve(&self, repo: &Repo, rev: &str) -> Result<Revision> {
         let not_found = || Error::RevisionNotFound(rev.to_owned());
         if rev.is_empty() || rev.len() > 255 {

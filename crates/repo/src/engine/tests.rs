@@ -51,8 +51,13 @@ impl Fixture {
             .await
     }
 
+    /// The repository as a request would see it now (its row records the head of `main`).
+    async fn current(&self) -> Repo {
+        self.engine.meta.repo(self.repo.id).await.expect("db").expect("repo")
+    }
+
     async fn head(&self) -> ObjectId {
-        self.engine.resolve(&self.repo, "main").await.expect("main").commit
+        self.engine.resolve(&self.current().await, "main").await.expect("main").commit
     }
 
     async fn paths(&self, recursive: bool) -> Vec<String> {
@@ -175,8 +180,9 @@ async fn revisions_resolve_by_branch_tag_full_and_short_id_only_within_the_repo(
     let out = f.commit(vec![put("a.txt", "1")], None).await.expect("commit");
     let sha = out.commit.hex();
     assert!(f.engine.set_ref(&f.repo, "refs/tags/v1", None, &out.commit).await.expect("tag"));
+    let repo = f.current().await;
     for rev in [sha.as_str(), &sha[..7], &sha.to_uppercase(), "v1", "main", "refs/heads/main", "refs/tags/v1"] {
-        assert_eq!(f.engine.resolve(&f.repo, rev).await.expect(rev).commit, out.commit, "{rev}");
+        assert_eq!(f.engine.resolve(&repo, rev).await.expect(rev).commit, out.commit, "{rev}");
     }
     for rev in ["nope", "refs/heads/nope", &"0".repeat(40), "", "refs/pr/1"] {
         assert!(matches!(f.engine.resolve(&f.repo, rev).await, Err(Error::RevisionNotFound(_))), "{rev}");
