@@ -33,7 +33,7 @@ pub async fn open(cfg: &Config) -> Result<Arc<Hub>, Error> {
     let secret = meta.setting_or_insert("upload_secret", &hex::encode(rand::random::<[u8; 32]>())).await?;
     let engine = Arc::new(Engine::new(objects, meta.clone()));
     let config = ApiConfig { public_url: cfg.public_url.clone(), ..ApiConfig::default() };
-    Ok(Arc::new(Hub { engine, meta, config, secret: secret.into_bytes(), running: Default::default() }))
+    Ok(Arc::new(Hub { engine, meta, config, secret: secret.into_bytes(), running: Default::default(), reports: Default::default() }))
 }
 
 pub async fn serve(cfg: Config) -> Result<(), Error> {

@@ -276,6 +276,9 @@ pub async fn commit(
         ops,
     };
     let out = state.engine.commit(req).await?;
+    if out.ref_name == format!("refs/heads/{}", agora_repo::DEFAULT_BRANCH) {
+        crate::openness::assess_later(state.clone(), repo.clone(), out.commit);
+    }
     tracing::info!(repo = %repo.full_name(), commit = %out.commit, r#ref = %out.ref_name, "commit");
     let prefix = format!("{base}/{}{}", repo.kind.url_prefix(), repo.full_name());
     let mut res = json!({"success": true, "commitOid": out.commit.hex(), "commitUrl": format!("{prefix}/commit/{}", out.commit)});

@@ -9,6 +9,7 @@ mod commit;
 pub mod error;
 mod files;
 pub mod lfs;
+pub mod openness;
 mod refs;
 mod repos;
 
@@ -62,6 +63,7 @@ pub struct Hub {
     /// Signs self-authenticating upload URLs.
     pub secret: Vec<u8>,
     pub running: lfs::Running,
+    pub reports: openness::Reports,
 }
 
 pub type AppState = Arc<Hub>;
@@ -121,6 +123,11 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{repo}/tag/{{rev}}"), post(refs::create_tag).delete(refs::delete_tag))
         .route(&format!("{repo}/preupload/{{rev}}"), post(commit::preupload))
         .route(&format!("{repo}/commit/{{rev}}"), post(commit::commit))
+        .route(&format!("{repo}/openness"), get(openness::report_head))
+        .route(&format!("{repo}/openness/{{rev}}"), get(openness::report_at))
+        .route(&format!("{repo}/badge/openness.svg"), get(openness::badge))
+        .route(&format!("{repo}/bom/{{rev}}"), get(openness::bom))
+        .route(&format!("{repo}/lineage"), get(openness::lineage))
         .route("/api/lfs/upload/{token}", put(lfs::upload))
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))

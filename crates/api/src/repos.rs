@@ -341,6 +341,7 @@ async fn repo_info(state: &AppState, repo: &Repo, rev: &str, blobs: bool) -> Api
         m.insert("cardData".into(), Value::Object(card));
     }
     m.insert("siblings".into(), json!(siblings(&files, blobs)));
+    m.insert("openness".into(), crate::openness::summary(state, repo, &revision.commit).await?);
     let used: u64 = files.iter().map(|e| if let Entry::File(f) = e { f.size } else { 0 }).sum();
     m.insert("usedStorage".into(), json!(used));
     Ok(Value::Object(m))
@@ -351,6 +352,7 @@ struct ListQuery {
     search: Option<String>,
     author: Option<String>,
     filters: Vec<String>,
+    grades: Vec<(agora_storage::model::GradeField, String)>,
     sort: SortKey,
     descending: bool,
     limit: Option<i64>,
@@ -368,6 +370,7 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
         search: None,
         author: None,
         filters: Vec::new(),
+        grades: Vec::new(),
         sort: SortKey::LastModified,
         descending: true,
         limit: None,
@@ -380,7 +383,14 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
         match k.as_str() {
             "search" | "dataset_name" if !v.is_empty() => q.search = Some(v.clone()),
             "author" if !v.is_empty() => q.author = Some(v.clone()),
-            "filter" if !v.is_empty() => q.filters.extend(v.split(',').map(str::to_owned)),
+            "filter" if !v.is_empty() => {
+                for f in v.split(',') {
+                    match crate::openness::grade_filter(f) {
+                        Some(g) => q.grades.push(g),
+                        None => q.filters.push(f.to_owned()),
+                    }
+                }
+            }
             "sort" => {
                 q.sort = match v.as_str() {
                     "lastModified" | "last_modified" | "trendingScore" | "trending_score" => SortKey::LastModified,
@@ -423,6 +433,7 @@ async fn list(State(state): State<AppState>, caller: Caller, BaseUrl(base): Base
         search: q.search.clone(),
         author: q.author.clone(),
         tags: q.filters.clone(),
+        grades: q.grades.clone(),
         sort: q.sort,
         descending: q.descending,
         offset: q.offset,

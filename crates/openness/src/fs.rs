@@ -16,7 +16,8 @@ pub const MAX_TEXT: u64 = 512 * 1024;
 /// The card is read up to this size.
 pub const MAX_README: u64 = 4 * 1024 * 1024;
 
-fn wants_text(rel: &str) -> bool {
+/// Whether the assessment reads this file's text (licences, notices, Markdown, configs).
+pub fn wants_text(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let upper = name.to_ascii_uppercase();
     let lower = name.to_ascii_lowercase();

@@ -55,6 +55,10 @@ pub trait Meta: Send + Sync + 'static {
     /// Commits of the repository whose id starts with `prefix` (at most 2: enough to tell ambiguity).
     async fn commits_with_prefix(&self, repo: Id, prefix: &str) -> Result<Vec<String>>;
 
+    // Openness assessments.
+    async fn put_assessment(&self, a: &Assessment) -> Result<()>;
+    async fn assessment(&self, repo: Id, commit: &str) -> Result<Option<Assessment>>;
+
     // LFS objects a repository may reference: uploaded through it, or already in its history.
     async fn link_lfs(&self, repo: Id, oid: &str, size: i64) -> Result<()>;
     async fn lfs_size(&self, repo: Id, oid: &str) -> Result<Option<i64>>;

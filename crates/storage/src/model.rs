@@ -229,6 +229,29 @@ pub enum SortKey {
     Id,
 }
 
+/// The grades of one commit, with the full report as JSON.
+#[derive(Clone, Debug)]
+pub struct Assessment {
+    pub repo_id: Id,
+    pub commit: String,
+    /// e.g. `open-source-ai`, `open-weights`, `restricted-weights`, `closed`
+    pub bucket: String,
+    /// `pass`, `fail`, or `n/a` (datasets)
+    pub osaid: String,
+    /// e.g. `class-i`, `class-ii`, `class-iii`, `unclassified`, `n/a`
+    pub mof_class: String,
+    pub licence: Option<String>,
+    pub report: String,
+}
+
+/// Grades a listing can filter on (`filter=openness:...`, `mof:...`, `osaid:...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradeField {
+    Bucket,
+    Osaid,
+    MofClass,
+}
+
 #[derive(Clone, Debug)]
 pub struct RepoQuery {
     pub kind: RepoType,
@@ -238,6 +261,8 @@ pub struct RepoQuery {
     pub author: Option<String>,
     /// Every one of these tags must be present.
     pub tags: Vec<String>,
+    /// Every one of these grades of the default branch head must match.
+    pub grades: Vec<(GradeField, String)>,
     pub sort: SortKey,
     pub descending: bool,
     pub offset: i64,

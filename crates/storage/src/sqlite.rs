@@ -422,6 +422,19 @@ impl Meta for SqliteMeta {
             tag_args.push(i);
             sql.push_str(&format!(" AND EXISTS (SELECT 1 FROM json_each(r.tags) t WHERE t.value = ${i})"));
         }
+        let mut grade_args = Vec::new();
+        for (field, _) in &q.grades {
+            let i = next();
+            grade_args.push(i);
+            let col = match field {
+                GradeField::Bucket => "bucket",
+                GradeField::Osaid => "osaid",
+                GradeField::MofClass => "mof_class",
+            };
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM assessments a WHERE a.repo_id = r.id AND a.commit_sha = r.head AND a.{col} = ${i})"
+            ));
+        }
         let col = match q.sort {
             SortKey::LastModified => "r.last_modified",
             SortKey::CreatedAt => "r.created_at",
@@ -446,6 +459,9 @@ impl Meta for SqliteMeta {
         }
         for t in &q.tags {
             query = query.bind(t.clone());
+        }
+        for (_, v) in &q.grades {
+            query = query.bind(v.clone());
         }
         let rows = query.bind(q.limit).bind(q.offset).fetch_all(&self.pool).await?;
         rows.iter().map(repo_from).collect()
@@ -513,6 +529,46 @@ impl Meta for SqliteMeta {
             .bind(upper)
             .fetch_all(&self.pool)
             .await?)
+    }
+
+    async fn put_assessment(&self, a: &Assessment) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO assessments (repo_id, commit_sha, bucket, osaid, mof_class, licence, report, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (repo_id, commit_sha) DO UPDATE SET \
+             bucket = excluded.bucket, osaid = excluded.osaid, mof_class = excluded.mof_class, \
+             licence = excluded.licence, report = excluded.report, created_at = excluded.created_at",
+        )
+        .bind(a.repo_id)
+        .bind(&a.commit)
+        .bind(&a.bucket)
+        .bind(&a.osaid)
+        .bind(&a.mof_class)
+        .bind(&a.licence)
+        .bind(&a.report)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn assessment(&self, repo: Id, commit: &str) -> Result<Option<Assessment>> {
+        let row = sqlx::query("SELECT * FROM assessments WHERE repo_id = $1 AND commit_sha = $2")
+            .bind(repo)
+            .bind(commit)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(Assessment {
+                repo_id: r.try_get("repo_id")?,
+                commit: r.try_get("commit_sha")?,
+                bucket: r.try_get("bucket")?,
+                osaid: r.try_get("osaid")?,
+                mof_class: r.try_get("mof_class")?,
+                licence: r.try_get("licence")?,
+                report: r.try_get("report")?,
+            })
+        })
+        .transpose()
     }
 
     async fn link_lfs(&self, repo: Id, oid: &str, size: i64) -> Result<()> {
