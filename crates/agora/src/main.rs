@@ -52,6 +52,15 @@ enum Command {
         #[command(subcommand)]
         cmd: OrgCmd,
     },
+    /// Scan model files for code that would run when they are loaded.
+    /// Exit 0: all safe; 1: any unsafe; 2: any unknown (none unsafe); 3: usage or I/O error
+    Scan {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the reports as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Grade the openness and licence of a local repository checkout
     Assess {
         dir: PathBuf,
@@ -133,6 +142,9 @@ fn main() -> ExitCode {
         }
     };
     match &cli.command {
+        Command::Scan { paths, json } => {
+            return ExitCode::from(agora_scan::cli::run(paths, *json, &mut std::io::stdout().lock()));
+        }
         Command::Assess { dir, json } => {
             return ExitCode::from(agora_openness::cli::assess(dir, *json, &mut std::io::stdout().lock()));
         }
@@ -187,7 +199,7 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             eprintln!("created organisation {name}");
             Ok(())
         }
-        Command::Assess { .. } | Command::Bom { .. } => Ok(()),
+        Command::Scan { .. } | Command::Assess { .. } | Command::Bom { .. } => Ok(()),
         Command::Org { cmd: OrgCmd::AddMember { org, user, role, data } } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             hub::add_member(&hub, &org, &user, &role).await?;

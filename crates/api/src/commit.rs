@@ -265,6 +265,7 @@ pub async fn commit(
             return Err(ApiError::bad_request("parentCommit must be a full commit id"));
         }
     }
+    crate::scanning::gate(&state, &repo, &ops).await?;
     let req = CommitRequest {
         repo: repo.clone(),
         revision: rev,

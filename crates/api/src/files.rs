@@ -247,6 +247,12 @@ async fn entries_json(state: &AppState, repo: &Repo, commit: &ObjectId, entries:
     } else {
         HashMap::new()
     };
+    let scans = if expand {
+        let files: Vec<&FileEntry> = entries.iter().filter_map(|e| if let Entry::File(f) = e { Some(f) } else { None }).collect();
+        crate::scanning::verdicts(state, &files).await?
+    } else {
+        HashMap::new()
+    };
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         let mut v = match e {
@@ -254,6 +260,9 @@ async fn entries_json(state: &AppState, repo: &Repo, commit: &ObjectId, entries:
                 let mut v = json!({"type": "file", "path": f.path, "size": f.size, "oid": f.oid.hex()});
                 if let Some(p) = &f.lfs {
                     v["lfs"] = json!({"oid": p.oid, "size": p.size, "pointerSize": f.blob_size});
+                }
+                if expand {
+                    v["securityFileStatus"] = crate::scanning::file_status(scans.get(&crate::scanning::content_id(f)));
                 }
                 v
             }

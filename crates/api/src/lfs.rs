@@ -166,7 +166,7 @@ pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind
 
 /// Streams `body` into `key`, hashing it; the write is published only if it is exactly
 /// `expected` bytes. Returns the sha256 of what was written.
-async fn receive(state: &AppState, key: &str, expected: u64, body: Body, hasher: &mut Sha256) -> ApiResult<()> {
+async fn receive(state: &AppState, key: &str, expected: u64, body: Body, pass: &mut Pass) -> ApiResult<()> {
     let mut up = state.engine.objects.upload(key).await?;
     let mut got: u64 = 0;
     let mut stream = body.into_data_stream();
@@ -183,7 +183,7 @@ async fn receive(state: &AppState, key: &str, expected: u64, body: Body, hasher:
             up.abort().await?;
             return Err(ApiError::bad_request(format!("Upload is larger than the announced {expected} bytes")));
         }
-        hasher.update(&chunk);
+        pass.update(&chunk);
         up.write(&chunk).await?;
     }
     if got != expected {
@@ -207,18 +207,21 @@ pub async fn upload(State(state): State<AppState>, Path(token): Path<String>, bo
 /// Receives a whole object into a staging key, checks its hash, then publishes it.
 async fn store_verified(state: &AppState, g: &Grant, body: Body) -> ApiResult<()> {
     let staging = format!("staging/{}", hex::encode(rand::random::<[u8; 16]>()));
-    let mut hasher = Sha256::new();
-    receive(state, &staging, g.s, body, &mut hasher).await?;
-    publish(state, g, &staging, &hex::encode(hasher.finalize())).await
+    let mut pass = Pass::new();
+    receive(state, &staging, g.s, body, &mut pass).await?;
+    publish(state, g, &staging, pass).await
 }
 
-/// Moves a verified staging object to its content address and lets the repository reference it.
-async fn publish(state: &AppState, g: &Grant, staging: &str, digest: &str) -> ApiResult<()> {
+/// Moves a verified staging object to its content address and lets the repository reference it,
+/// with the scanner's verdict on the same bytes recorded first.
+async fn publish(state: &AppState, g: &Grant, staging: &str, pass: Pass) -> ApiResult<()> {
     let objects = &state.engine.objects;
+    let (digest, report) = pass.finish();
     if digest != g.o {
         objects.delete(staging).await?;
         return Err(ApiError::bad_request(format!("Content does not match its oid: sha256 is {digest}, not {}", g.o)));
     }
+    crate::scanning::store(state, crate::scanning::lfs_id(&g.o), &report).await?;
     objects.rename(staging, &content_key(&g.o)).await?;
     state.meta.link_lfs(g.r, &g.o, g.s as i64).await?;
     tracing::info!(repo = g.r, oid = %g.o, size = g.s, "LFS object stored");
@@ -233,9 +236,9 @@ pub async fn upload_part(State(state): State<AppState>, Path(token): Path<String
     };
     let parts = g.s.div_ceil(c);
     let expected = if p == parts { g.s - c * (parts - 1) } else { c };
-    let mut hasher = state.running.begin(u, p);
-    let res = receive(&state, &part_key(u, p), expected, body, hasher.as_mut().unwrap_or(&mut Sha256::new())).await;
-    state.running.end(u, p, hasher.filter(|_| res.is_ok()));
+    let mut pass = state.running.begin(u, p);
+    let res = receive(&state, &part_key(u, p), expected, body, pass.as_mut().unwrap_or(&mut Pass::hash_only())).await;
+    state.running.end(u, p, pass.filter(|_| res.is_ok()));
     res?;
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, HeaderValue::from_str(&format!("\"{u}-{p}\"")).map_err(ApiError::internal)?);
@@ -278,17 +281,17 @@ pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, 
     let staging = format!("staging/{u}");
     let keys: Vec<String> = (1..=parts).map(|n| part_key(u, n)).collect();
     // Parts that arrived in order were hashed on arrival; otherwise hash them now.
-    let digest = match state.running.finish(u, parts + 1) {
-        Some(hasher) => {
+    let pass = match state.running.finish(u, parts + 1) {
+        Some(pass) => {
             objects.concat(&keys, &staging).await.map_err(|e| match e {
                 agora_storage::Error::NotFound => ApiError::bad_request("A part was not uploaded"),
                 e => e.into(),
             })?;
-            hex::encode(hasher.finalize())
+            pass
         }
         None => {
             let mut out = objects.upload(&staging).await?;
-            let mut hasher = Sha256::new();
+            let mut pass = Pass::new();
             for key in &keys {
                 let mut s = match objects.read(key, None).await {
                     Ok(s) => s,
@@ -300,15 +303,15 @@ pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, 
                 };
                 while let Some(chunk) = s.next().await {
                     let chunk = chunk.map_err(ApiError::internal)?;
-                    hasher.update(&chunk);
+                    pass.update(&chunk);
                     out.write(&chunk).await?;
                 }
             }
             out.finish().await?;
-            hex::encode(hasher.finalize())
+            pass
         }
     };
-    let published = publish(&state, &g, &staging, &digest).await;
+    let published = publish(&state, &g, &staging, pass).await;
     for n in 1..=parts {
         objects.delete(&part_key(u, n)).await?;
     }
@@ -335,7 +338,36 @@ pub async fn verify_route(
     }
 }
 
-/// Running sha256 of multipart uploads whose parts arrive in order, as the clients send them, so
+/// One pass over an object's bytes: its sha256 and the scanner's verdict together.
+pub struct Pass {
+    hasher: Sha256,
+    scanner: Option<agora_scan::Scanner>,
+}
+
+impl Pass {
+    fn new() -> Self {
+        Pass { hasher: Sha256::new(), scanner: Some(agora_scan::Scanner::new()) }
+    }
+
+    /// For parts that arrive out of order: their bytes are hashed and scanned again at completion.
+    fn hash_only() -> Self {
+        Pass { hasher: Sha256::new(), scanner: None }
+    }
+
+    fn update(&mut self, chunk: &[u8]) {
+        self.hasher.update(chunk);
+        if let Some(s) = self.scanner.as_mut() {
+            s.update(chunk);
+        }
+    }
+
+    fn finish(self) -> (String, agora_scan::Report) {
+        let report = self.scanner.unwrap_or_default().finish();
+        (hex::encode(self.hasher.finalize()), report)
+    }
+}
+
+/// Running sha256 (and scan) of multipart uploads whose parts arrive in order, as the clients send them, so
 /// completing an upload does not hash the whole object a second time. Any part that arrives out
 /// of order, twice, or concurrently poisons the state, and completion hashes from storage.
 #[derive(Default)]
@@ -343,7 +375,7 @@ pub struct Running(std::sync::Mutex<std::collections::HashMap<String, Slot>>);
 
 enum Slot {
     /// Parts before this one are hashed into the state.
-    Next(u64, Sha256, std::time::Instant),
+    Next(u64, Pass, std::time::Instant),
     Busy(std::time::Instant),
     Poisoned(std::time::Instant),
 }
@@ -354,7 +386,7 @@ impl Running {
     }
 
     /// The state to feed part `p` into, if it is the next one.
-    fn begin(&self, upload: &str, p: u64) -> Option<Sha256> {
+    fn begin(&self, upload: &str, p: u64) -> Option<Pass> {
         let mut m = self.lock();
         let now = std::time::Instant::now();
         if m.len() > 10_000 {
@@ -363,7 +395,7 @@ impl Running {
             });
         }
         let (slot, hasher) = match m.remove(upload) {
-            None if p == 1 => (Slot::Busy(now), Some(Sha256::new())),
+            None if p == 1 => (Slot::Busy(now), Some(Pass::new())),
             Some(Slot::Next(n, h, _)) if n == p => (Slot::Busy(now), Some(h)),
             _ => (Slot::Poisoned(now), None),
         };
@@ -372,7 +404,7 @@ impl Running {
     }
 
     /// Records part `p` as hashed (`Some`) or lost (`None`).
-    fn end(&self, upload: &str, p: u64, hasher: Option<Sha256>) {
+    fn end(&self, upload: &str, p: u64, hasher: Option<Pass>) {
         let mut m = self.lock();
         let now = std::time::Instant::now();
         let slot = match (m.remove(upload), hasher) {
@@ -383,7 +415,7 @@ impl Running {
     }
 
     /// The finished state if exactly parts `1..next` were hashed in order.
-    fn finish(&self, upload: &str, next: u64) -> Option<Sha256> {
+    fn finish(&self, upload: &str, next: u64) -> Option<Pass> {
         match self.lock().remove(upload) {
             Some(Slot::Next(n, h, _)) if n == next => Some(h),
             _ => None,

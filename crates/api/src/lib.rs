@@ -10,6 +10,7 @@ pub mod error;
 mod files;
 pub mod lfs;
 pub mod openness;
+pub mod scanning;
 mod refs;
 mod repos;
 
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{repo}/badge/openness.svg"), get(openness::badge))
         .route(&format!("{repo}/bom/{{rev}}"), get(openness::bom))
         .route(&format!("{repo}/lineage"), get(openness::lineage))
+        .route(&format!("{repo}/scan/{{rev}}"), get(scanning::scan_report))
         .route("/api/lfs/upload/{token}", put(lfs::upload))
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))

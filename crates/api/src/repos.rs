@@ -106,6 +106,9 @@ pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base)
     let new = NewRepo { kind, owner_id: owner.id, namespace: owner.name.clone(), name: name.clone(), private };
     match state.engine.create_repo(&new, signature(&user)).await {
         Ok(repo) => {
+            if let Some(head) = repo.head.as_deref().and_then(agora_repo::git::ObjectId::parse) {
+                crate::scanning::ensure_scanned(&state, &head).await?;
+            }
             tracing::info!(repo = %full, kind = kind.as_str(), private, "repository created");
             Ok(Json(json!({"url": repo_url(&base, kind, &repo.full_name()), "name": repo.full_name(), "id": repo.id.to_string()}))
                 .into_response())
@@ -184,6 +187,9 @@ pub struct SettingsBody {
     gated: Option<Value>,
     private: Option<bool>,
     visibility: Option<String>,
+    /// Agora: what an unsafe file does to its commit, `reject` (default) or `flag`.
+    #[serde(rename = "scanPolicy")]
+    scan_policy: Option<String>,
     #[serde(flatten)]
     _rest: serde_json::Map<String, Value>,
 }
@@ -207,8 +213,17 @@ pub async fn settings(
         Some(v) => return Err(ApiError::bad_request(format!("Unknown visibility {v:?}"))),
         None => body.private,
     };
+    let flag_only = match body.scan_policy.as_deref() {
+        None => None,
+        Some("reject") => Some(false),
+        Some("flag") => Some(true),
+        Some(v) => return Err(ApiError::bad_request(format!("scanPolicy must be reject or flag, not {v:?}"))),
+    };
     if let Some(g) = gated {
         state.meta.set_gated(repo.id, g).await?;
+    }
+    if let Some(f) = flag_only {
+        state.meta.set_scan_policy(repo.id, f).await?;
     }
     if let Some(p) = private {
         state.meta.set_private(repo.id, p).await?;
@@ -235,6 +250,8 @@ pub async fn no_namespace(Path((kind, _name)): Path<(String, String)>) -> ApiRes
 #[derive(Deserialize, Default)]
 pub struct InfoQuery {
     blobs: Option<String>,
+    #[serde(rename = "securityStatus")]
+    security_status: Option<String>,
 }
 
 fn truthy(v: Option<&str>) -> bool {
@@ -249,7 +266,7 @@ pub async fn info(
 ) -> ApiResult<Json<Value>> {
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
     let rev = agora_repo::DEFAULT_BRANCH.to_owned();
-    repo_info(&state, &repo, &rev, truthy(q.blobs.as_deref())).await.map(Json)
+    repo_info(&state, &repo, &rev, &q).await.map(Json)
 }
 
 pub async fn info_at(
@@ -259,7 +276,7 @@ pub async fn info_at(
     Query(q): Query<InfoQuery>,
 ) -> ApiResult<Json<Value>> {
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
-    repo_info(&state, &repo, &rev, truthy(q.blobs.as_deref())).await.map(Json)
+    repo_info(&state, &repo, &rev, &q).await.map(Json)
 }
 
 fn gated_json(repo: &Repo) -> Value {
@@ -319,7 +336,8 @@ fn siblings(entries: &[Entry], blobs: bool) -> Vec<Value> {
         .collect()
 }
 
-async fn repo_info(state: &AppState, repo: &Repo, rev: &str, blobs: bool) -> ApiResult<Value> {
+async fn repo_info(state: &AppState, repo: &Repo, rev: &str, q: &InfoQuery) -> ApiResult<Value> {
+    let blobs = truthy(q.blobs.as_deref());
     let revision = state.engine.resolve(repo, rev).await?;
     let commit = state.engine.commit_object(&revision.commit).await?;
     let (card, tags) = state.engine.card(repo, &revision.commit).await?;
@@ -342,6 +360,10 @@ async fn repo_info(state: &AppState, repo: &Repo, rev: &str, blobs: bool) -> Api
     }
     m.insert("siblings".into(), json!(siblings(&files, blobs)));
     m.insert("openness".into(), crate::openness::summary(state, repo, &revision.commit).await?);
+    if truthy(q.security_status.as_deref()) {
+        let list: Vec<&agora_repo::FileEntry> = files.iter().filter_map(|e| if let Entry::File(f) = e { Some(f) } else { None }).collect();
+        m.insert("securityRepoStatus".into(), crate::scanning::repo_status(state, &list).await?);
+    }
     let used: u64 = files.iter().map(|e| if let Entry::File(f) = e { f.size } else { 0 }).sum();
     m.insert("usedStorage".into(), json!(used));
     Ok(Value::Object(m))

@@ -55,6 +55,13 @@ pub trait Meta: Send + Sync + 'static {
     /// Commits of the repository whose id starts with `prefix` (at most 2: enough to tell ambiguity).
     async fn commits_with_prefix(&self, repo: Id, prefix: &str) -> Result<Vec<String>>;
 
+    async fn set_scan_policy(&self, id: Id, flag_only: bool) -> Result<()>;
+
+    // Scanner verdicts, by content.
+    async fn put_scan(&self, s: &ScanRecord) -> Result<()>;
+    /// The records among `content_ids` that exist.
+    async fn scans(&self, content_ids: &[String]) -> Result<Vec<ScanRecord>>;
+
     // Openness assessments.
     async fn put_assessment(&self, a: &Assessment) -> Result<()>;
     async fn assessment(&self, repo: Id, commit: &str) -> Result<Option<Assessment>>;

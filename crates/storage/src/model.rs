@@ -165,6 +165,8 @@ pub struct Repo {
     pub card_data: Option<String>,
     /// Tags of the default branch head, as a JSON array.
     pub tags: Vec<String>,
+    /// An unsafe file is flagged, not refused, when set.
+    pub scan_flag_only: bool,
 }
 
 impl Repo {
@@ -241,6 +243,18 @@ pub struct Assessment {
     /// e.g. `class-i`, `class-ii`, `class-iii`, `unclassified`, `n/a`
     pub mof_class: String,
     pub licence: Option<String>,
+    pub report: String,
+}
+
+/// A scanner verdict on one piece of content.
+#[derive(Clone, Debug)]
+pub struct ScanRecord {
+    /// `sha256:<hex>` (LFS content) or `git:<blob id>` (regular files).
+    pub content_id: String,
+    /// `safe`, `unknown` or `unsafe`.
+    pub verdict: String,
+    pub ruleset: String,
+    /// The scanner's report, JSON.
     pub report: String,
 }
 

@@ -16,7 +16,7 @@ pub struct SqliteMeta {
 }
 
 const REPO_COLUMNS: &str = "r.id, r.kind, r.owner_id, r.namespace, r.name, r.private, r.gated, r.created_at, \
-     r.last_modified, r.downloads, r.likes, r.head, r.card_data, r.tags";
+     r.last_modified, r.downloads, r.likes, r.head, r.card_data, r.tags, r.scan_policy";
 
 impl SqliteMeta {
     /// Opens (creating if needed) the database file and brings its schema up to date.
@@ -72,6 +72,7 @@ fn repo_from(row: &SqliteRow) -> Result<Repo> {
         head: row.try_get("head")?,
         card_data: row.try_get("card_data")?,
         tags: serde_json::from_str(&tags).map_err(|e| Error::Corrupt(e.to_string()))?,
+        scan_flag_only: row.try_get::<String, _>("scan_policy")? == "flag",
     })
 }
 
@@ -529,6 +530,53 @@ impl Meta for SqliteMeta {
             .bind(upper)
             .fetch_all(&self.pool)
             .await?)
+    }
+
+    async fn set_scan_policy(&self, id: Id, flag_only: bool) -> Result<()> {
+        sqlx::query("UPDATE repos SET scan_policy = $1 WHERE id = $2")
+            .bind(if flag_only { "flag" } else { "reject" })
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_scan(&self, s: &ScanRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO scans (content_id, verdict, ruleset, report, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (content_id) DO UPDATE SET verdict = excluded.verdict, ruleset = excluded.ruleset, \
+             report = excluded.report, created_at = excluded.created_at",
+        )
+        .bind(&s.content_id)
+        .bind(&s.verdict)
+        .bind(&s.ruleset)
+        .bind(&s.report)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn scans(&self, content_ids: &[String]) -> Result<Vec<ScanRecord>> {
+        let mut out = Vec::new();
+        // Chunks keep each statement within every database's parameter limit.
+        for chunk in content_ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT content_id, verdict, ruleset, report FROM scans WHERE content_id IN ({})", params.join(", "));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push(ScanRecord {
+                    content_id: r.try_get("content_id")?,
+                    verdict: r.try_get("verdict")?,
+                    ruleset: r.try_get("ruleset")?,
+                    report: r.try_get("report")?,
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn put_assessment(&self, a: &Assessment) -> Result<()> {
