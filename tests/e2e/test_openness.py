@@ -102,3 +102,27 @@ def test_private_grades_stay_private(new_repo, api, raw, hub):
         res = raw.get(f"/api/models/{repo_id}/{path}", token=hub.bob.token)
         assert res.status == 404 and res.header("X-Error-Code") == "RepoNotFound", (path, res)
     assert raw.get(f"/api/models/{repo_id}/openness", token=hub.alice.token).status == 200
+
+
+def test_cyclonedx_boms_validate_against_the_official_schema(new_repo, api, raw):
+    """Every BOM the hub serves is checked against the CycloneDX 1.6 JSON schema (strict), as
+    shipped by the CycloneDX project's own Python library."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    data_id = new_repo("bom-data", repo_type="dataset")
+    api.create_commit(
+        data_id,
+        repo_type="dataset",
+        operations=[CommitOperationAdd("README.md", b"---\nlicense: cc-by-4.0\n---\n# Data\n"), CommitOperationAdd("train.csv", b"a,b\n1,2\n")],
+        commit_message="data",
+    )
+    model_id = new_repo("bom-model")
+    card = f"---\nlicense: llama3\ndatasets: [{data_id}]\nbase_model: meta-llama/Meta-Llama-3-8B\n---\n# Model\n## Training data\nSee the dataset.\n"
+    push(api, model_id, card, {**weights(), "train.py": b"print('train')\n", "LICENSE": b"Apache License\nVersion 2.0, January 2004\n"})
+    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    for path in [f"/api/models/{model_id}/bom/main", f"/api/datasets/{data_id}/bom/main", f"/api/models/{model_id}/bom/main?format=cyclonedx"]:
+        res = raw.get(path)
+        assert res.status == 200, (path, res)
+        error = validator.validate_str(res.body.decode())
+        assert error is None, (path, error)
