@@ -15,6 +15,20 @@
 //! safetensors/GGUF header, a Keras `config.json`, xz input, and a 64 KiB tail used to detect
 //! zip end records behind non-zip content.
 //!
+//! ## Use from the hub
+//!
+//! ```text
+//! let mut scanner = Scanner::new();          // one per uploaded file
+//! for chunk in body { hasher.update(&chunk); scanner.update(&chunk); }
+//! let report = scanner.finish();              // Report: verdict, format, findings, imports
+//! store(report.verdict, report.ruleset_version, serde_json::to_string(&report));
+//! ```
+//!
+//! `report.verdict` maps to the Hub's `securityFileStatus.status` (`safe`/`unknown`→`caution`/
+//! `unsafe`); `report.imports` is the `pickleImportScan.imports` list (`module`, `name`,
+//! `safety` ∈ innocuous/suspicious/dangerous). Store [`RULESET_VERSION`] with every verdict and
+//! rescan when it changes. [`cli::run`] is `agora scan`.
+//!
 //! ```
 //! let mut s = agora_scan::Scanner::new();
 //! s.update(b"\x80\x02cos\nsystem\n)R.");
@@ -40,7 +54,7 @@ pub use error::Error;
 pub use limits::Limits;
 pub use report::{Finding, Import, RULESET_VERSION, Report, Safety, Verdict};
 
-/// Streaming scanner for one file.
+/// Streaming scanner for one file. `Send`, so it can live across `.await` points.
 #[derive(Debug)]
 pub struct Scanner {
     core: core::Core,
@@ -83,6 +97,12 @@ impl Scanner {
     }
 }
 
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Scanner>();
+    send::<Report>();
+};
+
 /// Scan a whole file held in memory.
 pub fn scan_bytes(data: &[u8]) -> Report {
     let mut s = Scanner::new();
@@ -104,6 +124,18 @@ pub fn scan_reader<R: std::io::Read>(mut r: R) -> Result<Report, Error> {
         s.update(&buf[..n]);
     }
     Ok(s.finish())
+}
+
+/// The report for a symbolic link, which is never followed.
+pub(crate) fn symlink_report() -> Report {
+    let mut sink = report::Sink::new();
+    sink.add(
+        "file.symlink",
+        Verdict::Unknown,
+        0,
+        "symbolic link: not followed (repositories must not contain links)",
+    );
+    sink.into_report("symlink", 0)
 }
 
 /// Scan a file on disk.

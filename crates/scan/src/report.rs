@@ -190,6 +190,10 @@ impl Sink {
         }
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
     pub(crate) fn verdict(&self) -> Verdict {
         self.findings
             .iter()
@@ -229,7 +233,7 @@ impl Sink {
         }
         let verdict = self.verdict();
         let mut findings = self.findings;
-        findings.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.verdict));
         let imports = self
             .imports
             .into_iter()
