@@ -23,17 +23,29 @@ struct File {
 }
 
 impl Config {
-    pub fn load(data: &DataDir, addr: Option<String>, public_url: Option<String>) -> Result<Self, Error> {
+    pub fn load(
+        data: &DataDir,
+        addr: Option<String>,
+        public_url: Option<String>,
+    ) -> Result<Self, Error> {
         let file: File = match &data.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
-                toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+                toml::from_str(&text)
+                    .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
             }
             None => File::default(),
         };
         Ok(Config {
-            data_dir: data.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./data")),
-            addr: addr.or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir: data
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./data")),
+            addr: addr
+                .or(file.addr)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
             public_url: public_url.or(file.public_url),
         })
     }

@@ -8,7 +8,11 @@ use std::{path::PathBuf, process::ExitCode};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "agora", version, about = "A self-hosted hub for open AI, speaking the Hugging Face Hub protocol")]
+#[command(
+    name = "agora",
+    version,
+    about = "A self-hosted hub for open AI, speaking the Hugging Face Hub protocol"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -138,26 +142,45 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // Help and version are not errors; anything else is a usage error (exit 3).
-            return if e.use_stderr() { ExitCode::from(3) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match &cli.command {
         Command::Scan { paths, json } => {
-            return ExitCode::from(agora_scan::cli::run(paths, *json, &mut std::io::stdout().lock()));
+            return ExitCode::from(agora_scan::cli::run(
+                paths,
+                *json,
+                &mut std::io::stdout().lock(),
+            ));
         }
         Command::Assess { dir, json } => {
-            return ExitCode::from(agora_openness::cli::assess(dir, *json, &mut std::io::stdout().lock()));
+            return ExitCode::from(agora_openness::cli::assess(
+                dir,
+                *json,
+                &mut std::io::stdout().lock(),
+            ));
         }
         Command::Bom { dir, format } => {
             let Ok(format) = format.parse::<agora_openness::BomFormat>() else {
                 eprintln!("agora: unknown BOM format {format:?}: use cyclonedx or spdx");
                 return ExitCode::from(3);
             };
-            return ExitCode::from(agora_openness::cli::bom(dir, format, &mut std::io::stdout().lock()));
+            return ExitCode::from(agora_openness::cli::bom(
+                dir,
+                format,
+                &mut std::io::stdout().lock(),
+            ));
         }
         _ => {}
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("agora: cannot start the runtime: {e}");
@@ -176,31 +199,68 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), hub::Error> {
     match cli.command {
-        Command::Serve { data, addr, public_url } => {
+        Command::Serve {
+            data,
+            addr,
+            public_url,
+        } => {
             init_tracing();
             let cfg = config::Config::load(&data, addr, public_url)?;
             hub::serve(cfg).await
         }
-        Command::User { cmd: UserCmd::Create { name, admin, email, fullname, data } } => {
+        Command::User {
+            cmd:
+                UserCmd::Create {
+                    name,
+                    admin,
+                    email,
+                    fullname,
+                    data,
+                },
+        } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             hub::create_user(&hub, &name, admin, email.as_deref(), fullname.as_deref()).await?;
             eprintln!("created user {name}");
             Ok(())
         }
-        Command::Token { cmd: TokenCmd::Create { user, write, name, data } } => {
+        Command::Token {
+            cmd:
+                TokenCmd::Create {
+                    user,
+                    write,
+                    name,
+                    data,
+                },
+        } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             let token = hub::create_token(&hub, &user, write, &name).await?;
             println!("{token}");
             Ok(())
         }
-        Command::Org { cmd: OrgCmd::Create { name, owner, fullname, data } } => {
+        Command::Org {
+            cmd:
+                OrgCmd::Create {
+                    name,
+                    owner,
+                    fullname,
+                    data,
+                },
+        } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             hub::create_org(&hub, &name, &owner, fullname.as_deref()).await?;
             eprintln!("created organisation {name}");
             Ok(())
         }
         Command::Scan { .. } | Command::Assess { .. } | Command::Bom { .. } => Ok(()),
-        Command::Org { cmd: OrgCmd::AddMember { org, user, role, data } } => {
+        Command::Org {
+            cmd:
+                OrgCmd::AddMember {
+                    org,
+                    user,
+                    role,
+                    data,
+                },
+        } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             hub::add_member(&hub, &org, &user, &role).await?;
             eprintln!("{user} is now {role} in {org}");
@@ -211,6 +271,10 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("AGORA_LOG").unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = EnvFilter::try_from_env("AGORA_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

@@ -38,8 +38,15 @@ fn cli(data: &Path, args: &[&str]) -> String {
         .stdin(Stdio::null())
         .output()
         .expect("run agora");
-    assert!(out.status.success(), "agora {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8 output").trim().to_owned()
+    assert!(
+        out.status.success(),
+        "agora {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .trim()
+        .to_owned()
 }
 
 fn serve(data: &Path) -> Server {
@@ -62,7 +69,9 @@ fn serve(data: &Path) -> Server {
             }
         }
     });
-    let url = rx.recv_timeout(Duration::from_secs(60)).expect("agora serve prints its URL");
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("agora serve prints its URL");
     Server { child, url }
 }
 
@@ -72,9 +81,27 @@ fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// Creates `alice/<name>` and commits `hello.txt` (inline) and `weights.bin` (LFS) to main.
-async fn seed_repo(http: &reqwest::Client, url: &str, token: &str, name: &str, hello: &[u8], weights: &[u8]) -> String {
-    let res = http.post(format!("{url}/api/repos/create")).bearer_auth(token).json(&json!({"name": name})).send().await.expect("create");
-    assert!(res.status().is_success(), "create repo: {} {}", res.status(), res.text().await.unwrap_or_default());
+async fn seed_repo(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    name: &str,
+    hello: &[u8],
+    weights: &[u8],
+) -> String {
+    let res = http
+        .post(format!("{url}/api/repos/create"))
+        .bearer_auth(token)
+        .json(&json!({"name": name}))
+        .send()
+        .await
+        .expect("create");
+    assert!(
+        res.status().is_success(),
+        "create repo: {} {}",
+        res.status(),
+        res.text().await.unwrap_or_default()
+    );
 
     // LFS: batch, then PUT the bytes to the href the hub hands out (no credentials).
     let oid = sha256_hex(weights);
@@ -93,8 +120,16 @@ async fn seed_repo(http: &reqwest::Client, url: &str, token: &str, name: &str, h
         .expect("batch");
     assert!(batch.status().is_success(), "batch: {}", batch.status());
     let batch: Value = batch.json().await.expect("batch json");
-    let href = batch["objects"][0]["actions"]["upload"]["href"].as_str().expect("upload href").to_owned();
-    let put = http.put(href).body(weights.to_vec()).send().await.expect("put");
+    let href = batch["objects"][0]["actions"]["upload"]["href"]
+        .as_str()
+        .expect("upload href")
+        .to_owned();
+    let put = http
+        .put(href)
+        .body(weights.to_vec())
+        .send()
+        .await
+        .expect("put");
     assert!(put.status().is_success(), "LFS upload: {}", put.status());
 
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -133,7 +168,9 @@ async fn hf_hub_crate_downloads_from_agora() {
 
     let http = reqwest::Client::new();
     let hello = b"hello from agora, read by hf-hub\n".to_vec();
-    let weights: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let weights: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let commit = seed_repo(&http, &url, &token, "rusty-model", &hello, &weights).await;
 
     let client = HFClient::builder()
@@ -150,27 +187,70 @@ async fn hf_hub_crate_downloads_from_agora() {
     assert_eq!(info.sha.as_deref(), Some(commit.as_str()));
 
     // A regular file and an LFS file, into the standard cache
-    let path = repo.download_file().filename("hello.txt").send().await.expect("download hello.txt");
+    let path = repo
+        .download_file()
+        .filename("hello.txt")
+        .send()
+        .await
+        .expect("download hello.txt");
     assert_eq!(std::fs::read(&path).expect("read"), hello);
-    assert!(path.to_string_lossy().contains(&commit), "cached under snapshots/<commit>: {}", path.display());
-    let path = repo.download_file().filename("weights.bin").send().await.expect("download weights.bin");
+    assert!(
+        path.to_string_lossy().contains(&commit),
+        "cached under snapshots/<commit>: {}",
+        path.display()
+    );
+    let path = repo
+        .download_file()
+        .filename("weights.bin")
+        .send()
+        .await
+        .expect("download weights.bin");
     let got = std::fs::read(&path).expect("read");
     assert_eq!(got.len(), weights.len());
     assert_eq!(sha256_hex(&got), sha256_hex(&weights));
 
     // Pinned to the commit, a byte range, and a local directory
-    let pinned = repo.download_file_to_bytes().filename("hello.txt").revision(commit.clone()).send().await.expect("pinned");
+    let pinned = repo
+        .download_file_to_bytes()
+        .filename("hello.txt")
+        .revision(commit.clone())
+        .send()
+        .await
+        .expect("pinned");
     assert_eq!(&pinned[..], &hello[..]);
-    let range = repo.download_file_to_bytes().filename("weights.bin").range(1000..1100).send().await.expect("range");
+    let range = repo
+        .download_file_to_bytes()
+        .filename("weights.bin")
+        .range(1000..1100)
+        .send()
+        .await
+        .expect("range");
     assert_eq!(&range[..], &weights[1000..1100]);
     let local = tmp.path().join("checkout");
-    let path = repo.download_file().filename("hello.txt").local_dir(local.clone()).send().await.expect("to local dir");
+    let path = repo
+        .download_file()
+        .filename("hello.txt")
+        .local_dir(local.clone())
+        .send()
+        .await
+        .expect("to local dir");
     assert_eq!(path, local.join("hello.txt"));
     assert_eq!(std::fs::read(&path).expect("read"), hello);
 
     // Another user (a read token) reads alice's public repository
-    let bob = HFClient::builder().endpoint(url.clone()).token(bob_token).cache_dir(tmp.path().join("bob-cache")).build().expect("client");
-    let path = bob.model("alice", "rusty-model").download_file().filename("hello.txt").send().await.expect("bob's download");
+    let bob = HFClient::builder()
+        .endpoint(url.clone())
+        .token(bob_token)
+        .cache_dir(tmp.path().join("bob-cache"))
+        .build()
+        .expect("client");
+    let path = bob
+        .model("alice", "rusty-model")
+        .download_file()
+        .filename("hello.txt")
+        .send()
+        .await
+        .expect("bob's download");
     assert_eq!(std::fs::read(&path).expect("read"), hello);
 
     // Errors the client understands. (hf-hub 1.0 maps every 404 of a download to EntryNotFound;
@@ -180,14 +260,26 @@ async fn hf_hub_crate_downloads_from_agora() {
         other => panic!("expected EntryNotFound, got {other:?}"),
     }
     let missing = client.model("alice", "no-such-model");
-    assert!(missing.download_file().filename("hello.txt").send().await.is_err());
+    assert!(
+        missing
+            .download_file()
+            .filename("hello.txt")
+            .send()
+            .await
+            .is_err()
+    );
     assert!(!missing.exists().send().await.expect("exists"));
     assert!(repo.exists().send().await.expect("exists"));
     match missing.info().send().await {
         Err(HFError::RepoNotFound { .. }) => {}
         other => panic!("expected RepoNotFound, got {other:?}"),
     }
-    match repo.info().revision("no-such-branch".to_owned()).send().await {
+    match repo
+        .info()
+        .revision("no-such-branch".to_owned())
+        .send()
+        .await
+    {
         Err(HFError::RevisionNotFound { .. } | HFError::RepoNotFound { .. }) => {}
         other => panic!("expected a not-found error, got {other:?}"),
     }

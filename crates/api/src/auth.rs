@@ -37,7 +37,9 @@ pub fn new_token() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    let body: String = (0..40).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let body: String = (0..40)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
     format!("hf_{body}")
 }
 
@@ -50,35 +52,52 @@ impl FromRequestParts<AppState> for Caller {
         };
         let invalid = || ApiError::unauthorized("Invalid credentials in Authorization header");
         let value = value.to_str().map_err(|_| invalid())?;
-        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or_else(invalid)?.trim();
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(invalid)?
+            .trim();
         if token.is_empty() || token.len() > 256 {
             return Err(invalid());
         }
-        let t = state.meta.token_by_hash(&hash_token(token)).await?.ok_or_else(invalid)?;
+        let t = state
+            .meta
+            .token_by_hash(&hash_token(token))
+            .await?
+            .ok_or_else(invalid)?;
         let user = state.meta.account(t.user_id).await?.ok_or_else(invalid)?;
         // "Last used" to the minute: not a database write on every request.
         let now = agora_storage::now_ms();
         if t.last_used_at.is_none_or(|at| now - at > 60_000) {
             state.meta.touch_token(t.id, now).await?;
         }
-        Ok(Caller { user: Some(user), token: Some(t) })
+        Ok(Caller {
+            user: Some(user),
+            token: Some(t),
+        })
     }
 }
 
 impl Caller {
     pub fn require_user(&self) -> ApiResult<&Account> {
-        self.user.as_ref().ok_or_else(|| ApiError::unauthorized("You must be authenticated to do this. Pass a token."))
+        self.user.as_ref().ok_or_else(|| {
+            ApiError::unauthorized("You must be authenticated to do this. Pass a token.")
+        })
     }
 
     fn token_can_write(&self) -> bool {
-        self.token.as_ref().is_some_and(|t| t.role == TokenRole::Write)
+        self.token
+            .as_ref()
+            .is_some_and(|t| t.role == TokenRole::Write)
     }
 
     /// A user with a write token; read tokens cannot change anything.
     pub fn require_writer(&self) -> ApiResult<&Account> {
         let user = self.require_user()?;
         if !self.token_can_write() {
-            return Err(ApiError::forbidden("This token is read-only: use a token with write access."));
+            return Err(ApiError::forbidden(
+                "This token is read-only: use a token with write access.",
+            ));
         }
         Ok(user)
     }
@@ -86,8 +105,14 @@ impl Caller {
 
 /// What `caller` may do with `repo`.
 pub async fn access(state: &AppState, caller: &Caller, repo: &Repo) -> ApiResult<Access> {
-    let public = if repo.private { Access::None } else { Access::Read };
-    let Some(user) = &caller.user else { return Ok(public) };
+    let public = if repo.private {
+        Access::None
+    } else {
+        Access::Read
+    };
+    let Some(user) = &caller.user else {
+        return Ok(public);
+    };
     let own = if user.is_admin || repo.owner_id == user.id {
         Access::Admin
     } else {
@@ -100,19 +125,33 @@ pub async fn access(state: &AppState, caller: &Caller, repo: &Repo) -> ApiResult
         }
     };
     let granted = own.max(public);
-    Ok(if caller.token_can_write() { granted } else { granted.min(Access::Read) })
+    Ok(if caller.token_can_write() {
+        granted
+    } else {
+        granted.min(Access::Read)
+    })
 }
 
 /// Finds a repository the caller may at least read, following the old names of moved ones.
 /// Missing and unreadable are the same answer.
-pub async fn find_repo(state: &AppState, caller: &Caller, kind: RepoType, ns: &str, name: &str) -> ApiResult<(Repo, Access)> {
+pub async fn find_repo(
+    state: &AppState,
+    caller: &Caller,
+    kind: RepoType,
+    ns: &str,
+    name: &str,
+) -> ApiResult<(Repo, Access)> {
     let full = format!("{ns}/{name}");
     if full.len() > 200 {
         return Err(ApiError::repo_not_found());
     }
     let repo = match state.meta.repo_by_name(kind, &full).await? {
         Some(r) => r,
-        None => state.meta.redirect(kind, &full).await?.ok_or_else(ApiError::repo_not_found)?,
+        None => state
+            .meta
+            .redirect(kind, &full)
+            .await?
+            .ok_or_else(ApiError::repo_not_found)?,
     };
     let a = access(state, caller, &repo).await?;
     if a == Access::None {
@@ -122,28 +161,50 @@ pub async fn find_repo(state: &AppState, caller: &Caller, kind: RepoType, ns: &s
 }
 
 /// Finds a repository and requires `need` on it.
-pub async fn find_repo_for(state: &AppState, caller: &Caller, kind: RepoType, ns: &str, name: &str, need: Access) -> ApiResult<Repo> {
+pub async fn find_repo_for(
+    state: &AppState,
+    caller: &Caller,
+    kind: RepoType,
+    ns: &str,
+    name: &str,
+    need: Access,
+) -> ApiResult<Repo> {
     let (repo, a) = find_repo(state, caller, kind, ns, name).await?;
     if a >= need {
         return Ok(repo);
     }
     if caller.user.is_none() {
-        return Err(ApiError::unauthorized("You must be authenticated to do this. Pass a token."));
+        return Err(ApiError::unauthorized(
+            "You must be authenticated to do this. Pass a token.",
+        ));
     }
     if !caller.token_can_write() {
-        return Err(ApiError::forbidden("This token is read-only: use a token with write access."));
+        return Err(ApiError::forbidden(
+            "This token is read-only: use a token with write access.",
+        ));
     }
-    Err(ApiError::forbidden(format!("You don't have the rights to change {}", repo.full_name())))
+    Err(ApiError::forbidden(format!(
+        "You don't have the rights to change {}",
+        repo.full_name()
+    )))
 }
 
 /// The account of namespace `ns`, if the caller may create repositories in it.
 pub async fn writable_namespace(state: &AppState, caller: &Caller, ns: &str) -> ApiResult<Account> {
     let user = caller.require_writer()?;
-    let denied = || ApiError::forbidden(format!("You don't have the rights to create a repository under the namespace {ns:?}"));
+    let denied = || {
+        ApiError::forbidden(format!(
+            "You don't have the rights to create a repository under the namespace {ns:?}"
+        ))
+    };
     let account = state.meta.account_by_name(ns).await?.ok_or_else(denied)?;
     let ok = user.is_admin
         || account.id == user.id
         || (account.kind == AccountKind::Org
-            && state.meta.role_in(account.id, user.id).await?.is_some_and(|r| r >= Role::Write));
+            && state
+                .meta
+                .role_in(account.id, user.id)
+                .await?
+                .is_some_and(|r| r >= Role::Write));
     if ok { Ok(account) } else { Err(denied()) }
 }

@@ -39,24 +39,44 @@ pub struct YamlBody {
 }
 
 /// Always answers JSON: the client reads the body before it looks at the status.
-pub async fn validate_yaml(body: Result<Json<YamlBody>, axum::extract::rejection::JsonRejection>) -> Response {
+pub async fn validate_yaml(
+    body: Result<Json<YamlBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
     let body = match body {
         Ok(Json(b)) => b,
-        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"errors": [{"message": e.body_text()}], "warnings": []}))).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"errors": [{"message": e.body_text()}], "warnings": []})),
+            )
+                .into_response();
+        }
     };
     match card::parse(&body.content) {
         Ok(_) => Json(json!({"errors": [], "warnings": []})).into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"errors": [{"message": e.to_string()}], "warnings": []}))).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"errors": [{"message": e.to_string()}], "warnings": []})),
+        )
+            .into_response(),
     }
 }
 
 fn flag(q: &Option<String>, key: &str) -> bool {
-    url::form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes()).any(|(k, v)| k == key && matches!(v.as_ref(), "1" | "true" | "True"))
+    url::form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes())
+        .any(|(k, v)| k == key && matches!(v.as_ref(), "1" | "true" | "True"))
 }
 
 /// Who may write to `rev` of a repository: pull requests need only read access and a write
 /// token; branches need write access.
-async fn repo_for_commit(state: &AppState, caller: &Caller, kind: &str, ns: &str, name: &str, create_pr: bool) -> ApiResult<Repo> {
+async fn repo_for_commit(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    ns: &str,
+    name: &str,
+    create_pr: bool,
+) -> ApiResult<Repo> {
     let kind = repo_type(kind)?;
     if create_pr {
         caller.require_writer()?;
@@ -90,12 +110,19 @@ pub async fn preupload(
 ) -> ApiResult<Json<Value>> {
     let repo = repo_for_commit(&state, &caller, &kind, &ns, &name, flag(&q, "create_pr")).await?;
     if body.files.len() > 1000 {
-        return Err(ApiError::bad_request("At most 1000 files per preupload request"));
+        return Err(ApiError::bad_request(
+            "At most 1000 files per preupload request",
+        ));
     }
     let commit = state.engine.resolve(&repo, &rev).await?.commit;
     let text = |path: &'static str| {
         let engine = state.engine.clone();
-        async move { engine.small_file(&commit, path, 1 << 20).await.map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned())) }
+        async move {
+            engine
+                .small_file(&commit, path, 1 << 20)
+                .await
+                .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        }
     };
     let lfs_rules = LfsRules::parse(&text(".gitattributes").await?.unwrap_or_default());
     let ignore = match &body.git_ignore {
@@ -107,8 +134,11 @@ pub async fn preupload(
         agora_repo::path::check_path(&f.path)?;
         let sample = base64::engine::general_purpose::STANDARD
             .decode(&f.sample)
-            .map_err(|_| ApiError::bad_request(format!("{}: sample is not valid base64", f.path)))?;
-        let lfs = f.size > 0 && (lfs_rules.is_lfs(&f.path) || f.size >= LFS_SIZE || sample.contains(&0));
+            .map_err(|_| {
+                ApiError::bad_request(format!("{}: sample is not valid base64", f.path))
+            })?;
+        let lfs =
+            f.size > 0 && (lfs_rules.is_lfs(&f.path) || f.size >= LFS_SIZE || sample.contains(&0));
         let mut out = json!({
             "path": f.path,
             "uploadMode": if lfs { "lfs" } else { "regular" },
@@ -179,7 +209,8 @@ struct CopyLine {
 }
 
 fn parse_line<T: serde::de::DeserializeOwned>(n: usize, key: &str, v: Value) -> ApiResult<T> {
-    serde_json::from_value(v).map_err(|e| ApiError::bad_request(format!("line {n}: invalid {key}: {e}")))
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::bad_request(format!("line {n}: invalid {key}: {e}")))
 }
 
 pub async fn commit(
@@ -195,7 +226,10 @@ pub async fn commit(
     let user = caller.require_writer()?.clone();
     let limit = state.config.max_commit_bytes;
     let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(crate::error::Code::PayloadTooLarge, format!("Commit body is larger than {limit} bytes; upload large files through LFS"))
+        ApiError::new(
+            crate::error::Code::PayloadTooLarge,
+            format!("Commit body is larger than {limit} bytes; upload large files through LFS"),
+        )
     })?;
 
     let mut header: Option<Header> = None;
@@ -205,11 +239,15 @@ pub async fn commit(
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line: Line = serde_json::from_slice(raw).map_err(|e| ApiError::bad_request(format!("line {n}: not a valid commit line: {e}")))?;
+        let line: Line = serde_json::from_slice(raw).map_err(|e| {
+            ApiError::bad_request(format!("line {n}: not a valid commit line: {e}"))
+        })?;
         match line.key.as_str() {
             "header" => {
                 if header.is_some() {
-                    return Err(ApiError::bad_request(format!("line {n}: a commit has one header")));
+                    return Err(ApiError::bad_request(format!(
+                        "line {n}: a commit has one header"
+                    )));
                 }
                 header = Some(parse_line(n, "header", line.value)?);
             }
@@ -218,23 +256,43 @@ pub async fn commit(
                 let content = match f.encoding.as_str() {
                     "base64" => base64::engine::general_purpose::STANDARD
                         .decode(f.content.as_bytes())
-                        .map_err(|_| ApiError::bad_request(format!("line {n}: {}: content is not valid base64", f.path)))?,
+                        .map_err(|_| {
+                            ApiError::bad_request(format!(
+                                "line {n}: {}: content is not valid base64",
+                                f.path
+                            ))
+                        })?,
                     "utf-8" | "utf8" => f.content.into_bytes(),
-                    other => return Err(ApiError::bad_request(format!("line {n}: unknown encoding {other:?}"))),
+                    other => {
+                        return Err(ApiError::bad_request(format!(
+                            "line {n}: unknown encoding {other:?}"
+                        )));
+                    }
                 };
                 if f.path == "README.md" {
                     if let Err(e) = card::parse(&String::from_utf8_lossy(&content)) {
-                        return Err(ApiError::bad_request(format!("Invalid metadata in README.md: {e}")));
+                        return Err(ApiError::bad_request(format!(
+                            "Invalid metadata in README.md: {e}"
+                        )));
                     }
                 }
-                ops.push(Op::Put { path: f.path, content: Bytes::from(content) });
+                ops.push(Op::Put {
+                    path: f.path,
+                    content: Bytes::from(content),
+                });
             }
             "lfsFile" => {
                 let f: LfsLine = parse_line(n, "lfsFile", line.value)?;
                 if f.algo.as_deref().is_some_and(|a| a != "sha256") {
-                    return Err(ApiError::bad_request(format!("line {n}: only sha256 LFS objects are supported")));
+                    return Err(ApiError::bad_request(format!(
+                        "line {n}: only sha256 LFS objects are supported"
+                    )));
                 }
-                ops.push(Op::PutLfs { path: f.path, oid: f.oid, size: f.size });
+                ops.push(Op::PutLfs {
+                    path: f.path,
+                    oid: f.oid,
+                    size: f.size,
+                });
             }
             "deletedFile" => {
                 let f: PathLine = parse_line(n, "deletedFile", line.value)?;
@@ -248,9 +306,17 @@ pub async fn commit(
                 let f: CopyLine = parse_line(n, "copyFile", line.value)?;
                 let src_rev = f.src_revision.unwrap_or_else(|| rev.clone());
                 let src = state.engine.resolve(&repo, &src_rev).await?.commit;
-                ops.push(Op::Copy { path: f.path, src, src_path: f.src_path });
+                ops.push(Op::Copy {
+                    path: f.path,
+                    src,
+                    src_path: f.src_path,
+                });
             }
-            other => return Err(ApiError::bad_request(format!("line {n}: unknown key {other:?}"))),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "line {n}: unknown key {other:?}"
+                )));
+            }
         }
     }
     let header = header.ok_or_else(|| ApiError::bad_request("The commit has no header line"))?;
@@ -262,7 +328,9 @@ pub async fn commit(
     }
     if let Some(p) = &header.parent_commit {
         if ObjectId::parse(&p.to_ascii_lowercase()).is_none() {
-            return Err(ApiError::bad_request("parentCommit must be a full commit id"));
+            return Err(ApiError::bad_request(
+                "parentCommit must be a full commit id",
+            ));
         }
     }
     crate::scanning::gate(&state, &repo, &ops).await?;

@@ -28,7 +28,9 @@ pub enum Code {
 impl Code {
     fn status(self) -> StatusCode {
         match self {
-            Code::RepoNotFound | Code::RevisionNotFound | Code::EntryNotFound | Code::NotFound => StatusCode::NOT_FOUND,
+            Code::RepoNotFound | Code::RevisionNotFound | Code::EntryNotFound | Code::NotFound => {
+                StatusCode::NOT_FOUND
+            }
             Code::GatedRepo | Code::Forbidden => StatusCode::FORBIDDEN,
             Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -67,7 +69,13 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), status: None, commit: None, extra_headers: Vec::new() }
+        Self {
+            code,
+            message: message.into(),
+            status: None,
+            commit: None,
+            extra_headers: Vec::new(),
+        }
     }
     pub fn bad_request(m: impl Into<String>) -> Self {
         Self::new(Code::BadRequest, m)
@@ -114,7 +122,17 @@ impl ApiError {
 
 /// Header values cannot hold newlines or non-visible ASCII; messages are reduced to what fits.
 fn header_safe(s: &str) -> HeaderValue {
-    let clean: String = s.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).take(1000).collect();
+    let clean: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .take(1000)
+        .collect();
     HeaderValue::from_str(&clean).unwrap_or_else(|_| HeaderValue::from_static("error"))
 }
 
@@ -128,7 +146,11 @@ impl IntoResponse for ApiError {
             h.insert("x-error-code", HeaderValue::from_static(code));
         }
         h.insert("x-error-message", header_safe(&self.message));
-        if let Some(c) = self.commit.as_deref().and_then(|c| HeaderValue::from_str(c).ok()) {
+        if let Some(c) = self
+            .commit
+            .as_deref()
+            .and_then(|c| HeaderValue::from_str(c).ok())
+        {
             h.insert("x-repo-commit", c);
         }
         for (k, v) in self.extra_headers {
@@ -192,10 +214,15 @@ where
     type Rejection = ApiError;
 
     /// No body (no `Content-Type`) is `None`; a body that does not parse is still an error.
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         if !req.headers().contains_key(header::CONTENT_TYPE) {
             return Ok(None);
         }
-        <Json<T> as axum::extract::FromRequest<S>>::from_request(req, state).await.map(Some)
+        <Json<T> as axum::extract::FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
     }
 }

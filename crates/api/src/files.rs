@@ -26,7 +26,12 @@ use crate::{
 
 /// Routes that are not under `/api`: `[datasets/]{ns}/{name}/resolve/{rev}/{path}` and
 /// `[datasets/]{ns}/{name}.git/info/lfs/objects/batch`.
-pub async fn fallback(State(state): State<AppState>, caller: Caller, base: BaseUrl, req: Request) -> Response {
+pub async fn fallback(
+    State(state): State<AppState>,
+    caller: Caller,
+    base: BaseUrl,
+    req: Request,
+) -> Response {
     match route(state, caller, base, req).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
@@ -40,7 +45,12 @@ fn decode(seg: &str) -> ApiResult<String> {
         .map_err(|_| ApiError::bad_request("URL is not valid UTF-8"))
 }
 
-async fn route(state: AppState, caller: Caller, base: BaseUrl, req: Request) -> ApiResult<Response> {
+async fn route(
+    state: AppState,
+    caller: Caller,
+    base: BaseUrl,
+    req: Request,
+) -> ApiResult<Response> {
     let path = req.uri().path().to_owned();
     let mut segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let kind = if segs.first() == Some(&"datasets") {
@@ -53,14 +63,36 @@ async fn route(state: AppState, caller: Caller, base: BaseUrl, req: Request) -> 
         let ns = decode(segs[0])?;
         let name = decode(segs[1])?;
         let rev = decode(segs[3])?;
-        let file = segs[4..].iter().map(|s| decode(s)).collect::<ApiResult<Vec<_>>>()?.join("/");
+        let file = segs[4..]
+            .iter()
+            .map(|s| decode(s))
+            .collect::<ApiResult<Vec<_>>>()?
+            .join("/");
         let head = req.method() == Method::HEAD;
         if !head && req.method() != Method::GET {
-            return Err(ApiError::new(crate::error::Code::BadRequest, "Method not allowed").with_status(StatusCode::METHOD_NOT_ALLOWED));
+            return Err(
+                ApiError::new(crate::error::Code::BadRequest, "Method not allowed")
+                    .with_status(StatusCode::METHOD_NOT_ALLOWED),
+            );
         }
-        return resolve(&state, &caller, kind, &ns, &name, &rev, &file, req.headers(), head).await;
+        return resolve(
+            &state,
+            &caller,
+            kind,
+            &ns,
+            &name,
+            &rev,
+            &file,
+            req.headers(),
+            head,
+        )
+        .await;
     }
-    if segs.len() == 6 && segs[1].ends_with(".git") && segs[2..] == ["info", "lfs", "objects", "batch"] && req.method() == Method::POST {
+    if segs.len() == 6
+        && segs[1].ends_with(".git")
+        && segs[2..] == ["info", "lfs", "objects", "batch"]
+        && req.method() == Method::POST
+    {
         let ns = decode(segs[0])?;
         let name = decode(segs[1].trim_end_matches(".git"))?;
         return crate::lfs::batch(state, caller, base, kind, ns, name, req).await;
@@ -70,8 +102,12 @@ async fn route(state: AppState, caller: Caller, base: BaseUrl, req: Request) -> 
 
 /// A single byte range; multi-range requests get the whole file, which HTTP allows.
 fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
-    let Some(v) = h.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
-    let Some(spec) = v.trim().strip_prefix("bytes=") else { return Ok(None) };
+    let Some(v) = h.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Some(spec) = v.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
     if spec.contains(',') {
         return Ok(None);
     }
@@ -85,7 +121,13 @@ fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
         (size.saturating_sub(n), size.saturating_sub(1))
     } else {
         let start: u64 = a.parse().map_err(|_| ())?;
-        let end = if b.is_empty() { size.saturating_sub(1) } else { b.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1)) };
+        let end = if b.is_empty() {
+            size.saturating_sub(1)
+        } else {
+            b.parse::<u64>()
+                .map_err(|_| ())?
+                .min(size.saturating_sub(1))
+        };
         (start, end)
     };
     if start >= size || end < start {
@@ -95,13 +137,25 @@ fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn resolve(state: &AppState, caller: &Caller, kind: RepoType, ns: &str, name: &str, rev: &str, path: &str, h: &HeaderMap, head: bool) -> ApiResult<Response> {
+async fn resolve(
+    state: &AppState,
+    caller: &Caller,
+    kind: RepoType,
+    ns: &str,
+    name: &str,
+    rev: &str,
+    path: &str,
+    h: &HeaderMap,
+    head: bool,
+) -> ApiResult<Response> {
     let (repo, _) = find_repo(state, caller, kind, ns, name).await?;
     let revision = state.engine.resolve(&repo, rev).await?;
     let commit = revision.commit.hex();
     let file = match state.engine.entry(&revision.commit, path).await {
         Ok(Some(Entry::File(f))) => f,
-        Ok(_) | Err(agora_repo::Error::InvalidPath(_)) => return Err(ApiError::entry_not_found(path).with_commit(commit)),
+        Ok(_) | Err(agora_repo::Error::InvalidPath(_)) => {
+            return Err(ApiError::entry_not_found(path).with_commit(commit));
+        }
         Err(e) => return Err(e.into()),
     };
     let etag = format!("\"{}\"", file.etag());
@@ -110,7 +164,10 @@ async fn resolve(state: &AppState, caller: &Caller, kind: RepoType, ns: &str, na
     headers.insert(header::ETAG, hv(&etag)?);
     headers.insert("x-repo-commit", hv(&commit)?);
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
     if file.lfs.is_some() {
         headers.insert("x-linked-size", hv(&file.size.to_string())?);
         headers.insert("x-linked-etag", hv(&etag)?);
@@ -119,22 +176,38 @@ async fn resolve(state: &AppState, caller: &Caller, kind: RepoType, ns: &str, na
     let disposition = format!("inline; filename*=UTF-8''{}", quote(filename));
     headers.insert(header::CONTENT_DISPOSITION, hv(&disposition)?);
 
-    if h.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag)) {
+    if h.get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        })
+    {
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
     let range = match parse_range(h, file.size) {
         Ok(r) => r,
         Err(()) => {
-            let mut e = ApiError::new(crate::error::Code::RangeNotSatisfiable, "Requested range not satisfiable");
-            e.extra_headers.push((header::CONTENT_RANGE, hv(&format!("bytes */{}", file.size))?));
-            e.extra_headers.push((header::ACCEPT_RANGES, HeaderValue::from_static("bytes")));
+            let mut e = ApiError::new(
+                crate::error::Code::RangeNotSatisfiable,
+                "Requested range not satisfiable",
+            );
+            e.extra_headers.push((
+                header::CONTENT_RANGE,
+                hv(&format!("bytes */{}", file.size))?,
+            ));
+            e.extra_headers
+                .push((header::ACCEPT_RANGES, HeaderValue::from_static("bytes")));
             e.commit = Some(commit);
             return Err(e);
         }
     };
     let (status, start, len) = match range {
         Some((a, b)) => {
-            headers.insert(header::CONTENT_RANGE, hv(&format!("bytes {a}-{b}/{}", file.size))?);
+            headers.insert(
+                header::CONTENT_RANGE,
+                hv(&format!("bytes {a}-{b}/{}", file.size))?,
+            );
             (StatusCode::PARTIAL_CONTENT, a, b - a + 1)
         }
         None => (StatusCode::OK, 0, file.size),
@@ -150,10 +223,17 @@ async fn resolve(state: &AppState, caller: &Caller, kind: RepoType, ns: &str, na
         }
     }
     let key = content_key(&file);
-    let stream = state.engine.objects.read(&key, Some(start..start + len)).await.map_err(|e| match e {
-        agora_storage::Error::NotFound => ApiError::internal(format!("content of {path} is missing ({key})")),
-        e => e.into(),
-    })?;
+    let stream = state
+        .engine
+        .objects
+        .read(&key, Some(start..start + len))
+        .await
+        .map_err(|e| match e {
+            agora_storage::Error::NotFound => {
+                ApiError::internal(format!("content of {path} is missing ({key})"))
+            }
+            e => e.into(),
+        })?;
     Ok((status, headers, Body::from_stream(stream)).into_response())
 }
 
@@ -168,7 +248,8 @@ fn content_type(path: &str) -> &'static str {
     let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "json" => "application/json",
-        "md" | "txt" | "py" | "yaml" | "yml" | "csv" | "jsonl" | "gitattributes" | "toml" | "cfg" => "text/plain; charset=utf-8",
+        "md" | "txt" | "py" | "yaml" | "yml" | "csv" | "jsonl" | "gitattributes" | "toml"
+        | "cfg" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
@@ -185,8 +266,21 @@ fn truthy(v: Option<&str>) -> bool {
     v.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true"))
 }
 
-pub async fn tree_root(state: State<AppState>, caller: Caller, base: BaseUrl, Path((kind, ns, name, rev)): Path<(String, String, String, String)>, q: Query<TreeQuery>) -> ApiResult<Response> {
-    tree(state, caller, base, Path((kind, ns, name, rev, String::new())), q).await
+pub async fn tree_root(
+    state: State<AppState>,
+    caller: Caller,
+    base: BaseUrl,
+    Path((kind, ns, name, rev)): Path<(String, String, String, String)>,
+    q: Query<TreeQuery>,
+) -> ApiResult<Response> {
+    tree(
+        state,
+        caller,
+        base,
+        Path((kind, ns, name, rev, String::new())),
+        q,
+    )
+    .await
 }
 
 pub async fn tree(
@@ -205,11 +299,18 @@ pub async fn tree(
     }
     let recursive = truthy(q.recursive.as_deref());
     let expand = truthy(q.expand.as_deref());
-    let entries = state.engine.list(&revision.commit, folder, recursive).await.map_err(|e| match e {
-        agora_repo::Error::EntryNotFound(_) => ApiError::entry_not_found(folder),
-        e => e.into(),
-    })?;
-    let page = q.limit.unwrap_or(if expand { 50 } else { 1000 }).clamp(1, if expand { 1000 } else { 10_000 });
+    let entries = state
+        .engine
+        .list(&revision.commit, folder, recursive)
+        .await
+        .map_err(|e| match e {
+            agora_repo::Error::EntryNotFound(_) => ApiError::entry_not_found(folder),
+            e => e.into(),
+        })?;
+    let page = q
+        .limit
+        .unwrap_or(if expand { 50 } else { 1000 })
+        .clamp(1, if expand { 1000 } else { 10_000 });
     let start = match &q.cursor {
         Some(c) => decode_cursor(c)?,
         None => 0,
@@ -219,7 +320,12 @@ pub async fn tree(
     let items = entries_json(&state, &repo, &revision.commit, slice, expand).await?;
     let mut headers = HeaderMap::new();
     if end < entries.len() {
-        let mut url = format!("{base}/api/{}/{}/tree/{}", kind.plural(), repo.full_name(), quote(&rev));
+        let mut url = format!(
+            "{base}/api/{}/{}/tree/{}",
+            kind.plural(),
+            repo.full_name(),
+            quote(&rev)
+        );
         if !folder.is_empty() {
             url.push('/');
             url.push_str(&quote(folder));
@@ -228,19 +334,33 @@ pub async fn tree(
             "<{url}?recursive={recursive}&expand={expand}&limit={page}&cursor={}>; rel=\"next\"",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(end.to_string())
         );
-        headers.insert(header::LINK, HeaderValue::from_str(&link).map_err(ApiError::internal)?);
+        headers.insert(
+            header::LINK,
+            HeaderValue::from_str(&link).map_err(ApiError::internal)?,
+        );
     }
     Ok((headers, Json(items)).into_response())
 }
 
 fn decode_cursor(c: &str) -> ApiResult<usize> {
     let bad = || ApiError::bad_request("Invalid cursor");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
-    std::str::from_utf8(&raw).ok().and_then(|s| s.parse().ok()).ok_or_else(bad)
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| bad())?;
+    std::str::from_utf8(&raw)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(bad)
 }
 
 /// Entries in the Hub's shape; `expand` adds each entry's last commit.
-async fn entries_json(state: &AppState, repo: &Repo, commit: &ObjectId, entries: &[Entry], expand: bool) -> ApiResult<Vec<Value>> {
+async fn entries_json(
+    state: &AppState,
+    repo: &Repo,
+    commit: &ObjectId,
+    entries: &[Entry],
+    expand: bool,
+) -> ApiResult<Vec<Value>> {
     let last: HashMap<String, ObjectId> = if expand {
         let paths: Vec<String> = entries.iter().map(|e| e.path().to_owned()).collect();
         state.engine.last_commits(commit, &paths).await?
@@ -248,7 +368,16 @@ async fn entries_json(state: &AppState, repo: &Repo, commit: &ObjectId, entries:
         HashMap::new()
     };
     let scans = if expand {
-        let files: Vec<&FileEntry> = entries.iter().filter_map(|e| if let Entry::File(f) = e { Some(f) } else { None }).collect();
+        let files: Vec<&FileEntry> = entries
+            .iter()
+            .filter_map(|e| {
+                if let Entry::File(f) = e {
+                    Some(f)
+                } else {
+                    None
+                }
+            })
+            .collect();
         crate::scanning::verdicts(state, &files).await?
     } else {
         HashMap::new()
@@ -257,16 +386,20 @@ async fn entries_json(state: &AppState, repo: &Repo, commit: &ObjectId, entries:
     for e in entries {
         let mut v = match e {
             Entry::File(f) => {
-                let mut v = json!({"type": "file", "path": f.path, "size": f.size, "oid": f.oid.hex()});
+                let mut v =
+                    json!({"type": "file", "path": f.path, "size": f.size, "oid": f.oid.hex()});
                 if let Some(p) = &f.lfs {
                     v["lfs"] = json!({"oid": p.oid, "size": p.size, "pointerSize": f.blob_size});
                 }
                 if expand {
-                    v["securityFileStatus"] = crate::scanning::file_status(scans.get(&crate::scanning::content_id(f)));
+                    v["securityFileStatus"] =
+                        crate::scanning::file_status(scans.get(&crate::scanning::content_id(f)));
                 }
                 v
             }
-            Entry::Dir { path, oid } => json!({"type": "directory", "path": path, "oid": oid.hex()}),
+            Entry::Dir { path, oid } => {
+                json!({"type": "directory", "path": path, "oid": oid.hex()})
+            }
         };
         if let Some(c) = last.get(e.path()) {
             if let Some(row) = state.meta.commit_row(repo.id, &c.hex()).await? {
@@ -289,9 +422,15 @@ pub async fn paths_info(
 ) -> ApiResult<Json<Vec<Value>>> {
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
     if body.len() > 4 << 20 {
-        return Err(ApiError::new(crate::error::Code::PayloadTooLarge, "paths-info body is larger than 4 MiB"));
+        return Err(ApiError::new(
+            crate::error::Code::PayloadTooLarge,
+            "paths-info body is larger than 4 MiB",
+        ));
     }
-    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
     let (paths, expand) = if is_json {
         #[derive(Deserialize)]
         struct Body {
@@ -299,7 +438,8 @@ pub async fn paths_info(
             #[serde(default)]
             expand: bool,
         }
-        let b: Body = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))?;
+        let b: Body = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("Invalid JSON body: {e}")))?;
         (b.paths, b.expand)
     } else {
         let mut paths = Vec::new();
@@ -327,11 +467,19 @@ pub async fn paths_info(
             found.push(e);
         }
     }
-    Ok(Json(entries_json(&state, &repo, &revision.commit, &found, expand).await?))
+    Ok(Json(
+        entries_json(&state, &repo, &revision.commit, &found, expand).await?,
+    ))
 }
 
 /// `quote_path` is used by callers building file URLs.
 #[allow(dead_code)]
 pub fn file_url(base: &str, repo: &Repo, rev: &str, path: &str) -> String {
-    format!("{base}/{}{}/resolve/{}/{}", repo.kind.url_prefix(), repo.full_name(), quote(rev), quote_path(path))
+    format!(
+        "{base}/{}{}/resolve/{}/{}",
+        repo.kind.url_prefix(),
+        repo.full_name(),
+        quote(rev),
+        quote_path(path)
+    )
 }

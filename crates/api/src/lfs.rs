@@ -55,7 +55,11 @@ fn sign(secret: &[u8], g: &Grant) -> ApiResult<String> {
     let mut mac = HmacSha256::new_from_slice(secret).map_err(ApiError::internal)?;
     mac.update(&payload);
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    Ok(format!("{}.{}", b64.encode(&payload), b64.encode(mac.finalize().into_bytes())))
+    Ok(format!(
+        "{}.{}",
+        b64.encode(&payload),
+        b64.encode(mac.finalize().into_bytes())
+    ))
 }
 
 fn verify(secret: &[u8], token: &str) -> ApiResult<Grant> {
@@ -98,15 +102,29 @@ struct BatchObject {
 
 fn lfs_json(status: StatusCode, v: Value) -> Response {
     let mut r = (status, Json(v)).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(LFS_MIME));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(LFS_MIME));
     r
 }
 
-pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind: RepoType, ns: String, name: String, req: Request) -> ApiResult<Response> {
-    let body = axum::body::to_bytes(req.into_body(), 16 << 20).await.map_err(|_| ApiError::new(Code::PayloadTooLarge, "Batch request is too large"))?;
-    let batch: BatchRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid batch request: {e}")))?;
+pub async fn batch(
+    state: AppState,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    kind: RepoType,
+    ns: String,
+    name: String,
+    req: Request,
+) -> ApiResult<Response> {
+    let body = axum::body::to_bytes(req.into_body(), 16 << 20)
+        .await
+        .map_err(|_| ApiError::new(Code::PayloadTooLarge, "Batch request is too large"))?;
+    let batch: BatchRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("Invalid batch request: {e}")))?;
     if batch.operation != "upload" {
-        return Err(ApiError::bad_request("Only uploads go through the batch API here; download files through /resolve"));
+        return Err(ApiError::bad_request(
+            "Only uploads go through the batch API here; download files through /resolve",
+        ));
     }
     if batch.hash_algo.as_deref().is_some_and(|h| h != "sha256") {
         return Err(ApiError::bad_request("Only sha256 objects are supported"));
@@ -116,14 +134,18 @@ pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind
     }
     // Uploading to a branch needs write access; for a pull request (no ref, or refs/pr/N) read
     // access and a write token are enough, as for opening the pull request itself.
-    let to_branch = batch.reference.as_ref().is_some_and(|r| !agora_repo::engine::is_pr_ref(&r.name));
+    let to_branch = batch
+        .reference
+        .as_ref()
+        .is_some_and(|r| !agora_repo::engine::is_pr_ref(&r.name));
     let repo = if to_branch {
         find_repo_for(&state, &caller, kind, &ns, &name, Access::Write).await?
     } else {
         caller.require_writer()?;
         find_repo(&state, &caller, kind, &ns, &name).await?.0
     };
-    let multipart_offered = batch.transfers.is_empty() || batch.transfers.iter().any(|t| t == "multipart");
+    let multipart_offered =
+        batch.transfers.is_empty() || batch.transfers.iter().any(|t| t == "multipart");
     let expires = agora_storage::now_ms() / 1000 + GRANT_TTL_SECS;
     let mut used_multipart = false;
     let mut objects = Vec::with_capacity(batch.objects.len());
@@ -142,7 +164,15 @@ pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind
             continue;
         }
         let verify = json!({"href": format!("{base}/api/{}/{}/lfs-verify", kind.plural(), repo.full_name())});
-        let mut grant = Grant { r: repo.id, o: oid.clone(), s: o.size, e: expires, u: None, c: None, p: None };
+        let mut grant = Grant {
+            r: repo.id,
+            o: oid.clone(),
+            s: o.size,
+            e: expires,
+            u: None,
+            c: None,
+            p: None,
+        };
         let upload = if multipart_offered && o.size >= state.config.multipart_threshold {
             used_multipart = true;
             let chunk = state.config.multipart_chunk.max(o.size.div_ceil(MAX_PARTS));
@@ -151,8 +181,17 @@ pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind
             let mut header = serde_json::Map::new();
             header.insert("chunk_size".into(), json!(chunk.to_string()));
             for n in 1..=o.size.div_ceil(chunk) {
-                let part = Grant { p: Some(n), ..grant.clone() };
-                header.insert(n.to_string(), json!(format!("{base}/api/lfs/part/{}", sign(&state.secret, &part)?)));
+                let part = Grant {
+                    p: Some(n),
+                    ..grant.clone()
+                };
+                header.insert(
+                    n.to_string(),
+                    json!(format!(
+                        "{base}/api/lfs/part/{}",
+                        sign(&state.secret, &part)?
+                    )),
+                );
             }
             json!({"href": format!("{base}/api/lfs/complete/{}", sign(&state.secret, &grant)?), "header": header, "expires_in": GRANT_TTL_SECS})
         } else {
@@ -161,13 +200,64 @@ pub async fn batch(state: AppState, caller: Caller, BaseUrl(base): BaseUrl, kind
         objects.push(json!({"oid": oid, "size": o.size, "authenticated": true, "actions": {"upload": upload, "verify": verify}}));
     }
     let transfer = if used_multipart { "multipart" } else { "basic" };
-    Ok(lfs_json(StatusCode::OK, json!({"transfer": transfer, "objects": objects, "hash_algo": "sha256"})))
+    Ok(lfs_json(
+        StatusCode::OK,
+        json!({"transfer": transfer, "objects": objects, "hash_algo": "sha256"}),
+    ))
 }
 
 /// Streams `body` into `key`, hashing it; the write is published only if it is exactly
 /// `expected` bytes. Returns the sha256 of what was written.
-async fn receive(state: &AppState, key: &str, expected: u64, body: Body, pass: &mut Pass) -> ApiResult<()> {
-    let mut up = state.engine.objects.upload(key).await?;
+/// Where received bytes go: a streamed object, or (multipart on a local folder) a region of
+/// the upload's one staging file.
+enum Sink {
+    Object(agora_storage::Upload),
+    File(tokio::fs::File),
+}
+
+impl Sink {
+    async fn write(&mut self, chunk: &[u8]) -> ApiResult<()> {
+        match self {
+            Sink::Object(up) => up.write(chunk).await?,
+            Sink::File(f) => tokio::io::AsyncWriteExt::write_all(f, chunk)
+                .await
+                .map_err(ApiError::internal)?,
+        }
+        Ok(())
+    }
+
+    async fn finish(self) -> ApiResult<()> {
+        match self {
+            Sink::Object(up) => up.finish().await?,
+            Sink::File(mut f) => tokio::io::AsyncWriteExt::flush(&mut f)
+                .await
+                .map_err(ApiError::internal)?,
+        }
+        Ok(())
+    }
+
+    /// A failed object write leaves nothing; a failed region is overwritten by the retry, and a
+    /// region never written fails the upload's hash check.
+    async fn abort(self) -> ApiResult<()> {
+        if let Sink::Object(up) = self {
+            up.abort().await?;
+        }
+        Ok(())
+    }
+}
+
+async fn receive(
+    state: &AppState,
+    key: &str,
+    expected: u64,
+    body: Body,
+    pass: &mut Pass,
+) -> ApiResult<()> {
+    let up = Sink::Object(state.engine.objects.upload(key).await?);
+    receive_into(up, expected, body, pass).await
+}
+
+async fn receive_into(mut up: Sink, expected: u64, body: Body, pass: &mut Pass) -> ApiResult<()> {
     let mut got: u64 = 0;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
@@ -181,21 +271,29 @@ async fn receive(state: &AppState, key: &str, expected: u64, body: Body, pass: &
         got += chunk.len() as u64;
         if got > expected {
             up.abort().await?;
-            return Err(ApiError::bad_request(format!("Upload is larger than the announced {expected} bytes")));
+            return Err(ApiError::bad_request(format!(
+                "Upload is larger than the announced {expected} bytes"
+            )));
         }
         pass.update(&chunk);
         up.write(&chunk).await?;
     }
     if got != expected {
         up.abort().await?;
-        return Err(ApiError::bad_request(format!("Upload stopped at {got} of {expected} bytes")));
+        return Err(ApiError::bad_request(format!(
+            "Upload stopped at {got} of {expected} bytes"
+        )));
     }
     up.finish().await?;
     Ok(())
 }
 
 /// `PUT` of a whole object (basic transfer).
-pub async fn upload(State(state): State<AppState>, Path(token): Path<String>, body: Body) -> ApiResult<Response> {
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Body,
+) -> ApiResult<Response> {
     let g = verify(&state.secret, &token)?;
     if g.u.is_some() {
         return Err(ApiError::forbidden("This URL is for a multipart upload"));
@@ -219,9 +317,15 @@ async fn publish(state: &AppState, g: &Grant, staging: &str, pass: Pass) -> ApiR
     let (digest, report) = pass.finish();
     if digest != g.o {
         objects.delete(staging).await?;
-        return Err(ApiError::bad_request(format!("Content does not match its oid: sha256 is {digest}, not {}", g.o)));
+        return Err(ApiError::bad_request(format!(
+            "Content does not match its oid: sha256 is {digest}, not {}",
+            g.o
+        )));
     }
     crate::scanning::store(state, crate::scanning::lfs_id(&g.o), &report).await?;
+    // Durable before anything can refer to it: a power cut must not leave a commit pointing at
+    // content that never reached the disk.
+    objects.sync(staging).await?;
     objects.rename(staging, &content_key(&g.o)).await?;
     state.meta.link_lfs(g.r, &g.o, g.s as i64).await?;
     tracing::info!(repo = g.r, oid = %g.o, size = g.s, "LFS object stored");
@@ -229,7 +333,11 @@ async fn publish(state: &AppState, g: &Grant, staging: &str, pass: Pass) -> ApiR
 }
 
 /// `PUT` of one part of a multipart upload; answers the part's `ETag`.
-pub async fn upload_part(State(state): State<AppState>, Path(token): Path<String>, body: Body) -> ApiResult<Response> {
+pub async fn upload_part(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Body,
+) -> ApiResult<Response> {
     let g = verify(&state.secret, &token)?;
     let (Some(u), Some(c), Some(p)) = (&g.u, g.c, g.p) else {
         return Err(ApiError::forbidden("This URL is not for a part"));
@@ -237,16 +345,38 @@ pub async fn upload_part(State(state): State<AppState>, Path(token): Path<String
     let parts = g.s.div_ceil(c);
     let expected = if p == parts { g.s - c * (parts - 1) } else { c };
     let mut pass = state.running.begin(u, p);
-    let res = receive(&state, &part_key(u, p), expected, body, pass.as_mut().unwrap_or(&mut Pass::hash_only())).await;
+    let sink = match state
+        .engine
+        .objects
+        .open_at(&staging_key(u), (p - 1) * c)
+        .await?
+    {
+        Some(file) => Sink::File(file),
+        None => Sink::Object(state.engine.objects.upload(&part_key(u, p)).await?),
+    };
+    let res = receive_into(
+        sink,
+        expected,
+        body,
+        pass.as_mut().unwrap_or(&mut Pass::hash_only()),
+    )
+    .await;
     state.running.end(u, p, pass.filter(|_| res.is_ok()));
     res?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::ETAG, HeaderValue::from_str(&format!("\"{u}-{p}\"")).map_err(ApiError::internal)?);
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&format!("\"{u}-{p}\"")).map_err(ApiError::internal)?,
+    );
     Ok((StatusCode::OK, headers).into_response())
 }
 
 fn part_key(upload: &str, n: u64) -> String {
     format!("parts/{upload}/{n:05}")
+}
+
+fn staging_key(upload: &str) -> String {
+    format!("staging/{upload}")
 }
 
 #[derive(Deserialize)]
@@ -263,25 +393,51 @@ struct CompletedPart {
 }
 
 /// `POST` completing a multipart upload: the parts are joined in order, hashed, and published.
-pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, body: axum::body::Bytes) -> ApiResult<Response> {
+pub async fn complete(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     let g = verify(&state.secret, &token)?;
     let (Some(u), Some(c), None) = (&g.u, g.c, g.p) else {
         return Err(ApiError::forbidden("This URL does not complete an upload"));
     };
-    let done: Completion = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid completion: {e}")))?;
+    let done: Completion = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("Invalid completion: {e}")))?;
     if done.oid.to_ascii_lowercase() != g.o {
         return Err(ApiError::bad_request("Completion names another object"));
     }
     let parts = g.s.div_ceil(c);
     let numbers: Vec<u64> = done.parts.iter().map(|p| p.part_number).collect();
     if numbers != (1..=parts).collect::<Vec<_>>() || done.parts.iter().any(|p| p.etag.is_empty()) {
-        return Err(ApiError::bad_request(format!("Expected parts 1 to {parts}, each with its etag")));
+        return Err(ApiError::bad_request(format!(
+            "Expected parts 1 to {parts}, each with its etag"
+        )));
     }
     let objects = &state.engine.objects;
-    let staging = format!("staging/{u}");
+    let staging = staging_key(u);
     let keys: Vec<String> = (1..=parts).map(|n| part_key(u, n)).collect();
     // Parts that arrived in order were hashed on arrival; otherwise hash them now.
-    let pass = match state.running.finish(u, parts + 1) {
+    let in_order = state.running.finish(u, parts + 1);
+    let pass = match in_order {
+        // Local folder: the parts were written in place into the staging file.
+        _ if objects.is_local() => {
+            let pass = match in_order {
+                Some(pass) => pass,
+                None => {
+                    let mut pass = Pass::new();
+                    let mut s = objects
+                        .read(&staging, None)
+                        .await
+                        .map_err(|_| ApiError::bad_request("No part was uploaded"))?;
+                    while let Some(chunk) = s.next().await {
+                        pass.update(&chunk.map_err(ApiError::internal)?);
+                    }
+                    pass
+                }
+            };
+            pass
+        }
         Some(pass) => {
             objects.concat(&keys, &staging).await.map_err(|e| match e {
                 agora_storage::Error::NotFound => ApiError::bad_request("A part was not uploaded"),
@@ -312,8 +468,10 @@ pub async fn complete(State(state): State<AppState>, Path(token): Path<String>, 
         }
     };
     let published = publish(&state, &g, &staging, pass).await;
-    for n in 1..=parts {
-        objects.delete(&part_key(u, n)).await?;
+    if !objects.is_local() {
+        for key in &keys {
+            objects.delete(key).await?;
+        }
     }
     published?;
     Ok(lfs_json(StatusCode::OK, json!({"oid": g.o, "size": g.s})))
@@ -332,9 +490,19 @@ pub async fn verify_route(
     crate::error::Json(body): crate::error::Json<VerifyBody>,
 ) -> ApiResult<Response> {
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
-    match state.meta.lfs_size(repo.id, &body.oid.to_ascii_lowercase()).await? {
-        Some(s) if s as u64 == body.size => Ok(lfs_json(StatusCode::OK, json!({"oid": body.oid, "size": body.size}))),
-        _ => Err(ApiError::not_found(format!("Object {} of {} bytes is not stored", body.oid, body.size))),
+    match state
+        .meta
+        .lfs_size(repo.id, &body.oid.to_ascii_lowercase())
+        .await?
+    {
+        Some(s) if s as u64 == body.size => Ok(lfs_json(
+            StatusCode::OK,
+            json!({"oid": body.oid, "size": body.size}),
+        )),
+        _ => Err(ApiError::not_found(format!(
+            "Object {} of {} bytes is not stored",
+            body.oid, body.size
+        ))),
     }
 }
 
@@ -346,12 +514,18 @@ pub struct Pass {
 
 impl Pass {
     fn new() -> Self {
-        Pass { hasher: Sha256::new(), scanner: Some(agora_scan::Scanner::new()) }
+        Pass {
+            hasher: Sha256::new(),
+            scanner: Some(agora_scan::Scanner::new()),
+        }
     }
 
     /// For parts that arrive out of order: their bytes are hashed and scanned again at completion.
     fn hash_only() -> Self {
-        Pass { hasher: Sha256::new(), scanner: None }
+        Pass {
+            hasher: Sha256::new(),
+            scanner: None,
+        }
     }
 
     fn update(&mut self, chunk: &[u8]) {
@@ -391,7 +565,9 @@ impl Running {
         let now = std::time::Instant::now();
         if m.len() > 10_000 {
             m.retain(|_, s| match s {
-                Slot::Next(_, _, t) | Slot::Busy(t) | Slot::Poisoned(t) => now.duration_since(*t).as_secs() < 2 * GRANT_TTL_SECS as u64,
+                Slot::Next(_, _, t) | Slot::Busy(t) | Slot::Poisoned(t) => {
+                    now.duration_since(*t).as_secs() < 2 * GRANT_TTL_SECS as u64
+                }
             });
         }
         let (slot, hasher) = match m.remove(upload) {

@@ -10,9 +10,9 @@ pub mod error;
 mod files;
 pub mod lfs;
 pub mod openness;
-pub mod scanning;
 mod refs;
 mod repos;
+pub mod scanning;
 
 use std::sync::Arc;
 
@@ -83,7 +83,12 @@ impl FromRequestParts<AppState> for BaseUrl {
             .headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
-            .filter(|h| !h.is_empty() && h.len() < 256 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)))
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() < 256
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            })
             .unwrap_or("localhost");
         Ok(BaseUrl(format!("http://{host}")))
     }
@@ -114,18 +119,36 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{repo}/revision/{{rev}}"), get(repos::info_at))
         .route(&format!("{repo}/settings"), put(repos::settings))
         .route(&format!("{repo}/auth-check"), get(repos::auth_check))
-        .route(&format!("{repo}/auth-check/write"), get(repos::auth_check_write))
+        .route(
+            &format!("{repo}/auth-check/write"),
+            get(repos::auth_check_write),
+        )
         .route(&format!("{repo}/tree/{{rev}}"), get(files::tree_root))
         .route(&format!("{repo}/tree/{{rev}}/{{*path}}"), get(files::tree))
-        .route(&format!("{repo}/paths-info/{{rev}}"), post(files::paths_info))
+        .route(
+            &format!("{repo}/paths-info/{{rev}}"),
+            post(files::paths_info),
+        )
         .route(&format!("{repo}/refs"), get(refs::list))
         .route(&format!("{repo}/commits/{{rev}}"), get(refs::commits))
-        .route(&format!("{repo}/branch/{{branch}}"), post(refs::create_branch).delete(refs::delete_branch))
-        .route(&format!("{repo}/tag/{{rev}}"), post(refs::create_tag).delete(refs::delete_tag))
-        .route(&format!("{repo}/preupload/{{rev}}"), post(commit::preupload))
+        .route(
+            &format!("{repo}/branch/{{branch}}"),
+            post(refs::create_branch).delete(refs::delete_branch),
+        )
+        .route(
+            &format!("{repo}/tag/{{rev}}"),
+            post(refs::create_tag).delete(refs::delete_tag),
+        )
+        .route(
+            &format!("{repo}/preupload/{{rev}}"),
+            post(commit::preupload),
+        )
         .route(&format!("{repo}/commit/{{rev}}"), post(commit::commit))
         .route(&format!("{repo}/openness"), get(openness::report_head))
-        .route(&format!("{repo}/openness/{{rev}}"), get(openness::report_at))
+        .route(
+            &format!("{repo}/openness/{{rev}}"),
+            get(openness::report_at),
+        )
         .route(&format!("{repo}/badge/openness.svg"), get(openness::badge))
         .route(&format!("{repo}/bom/{{rev}}"), get(openness::bom))
         .route(&format!("{repo}/lineage"), get(openness::lineage))
@@ -134,7 +157,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))
         .route(&format!("{repo}/lfs-verify"), post(lfs::verify_route))
-        .route("/", get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }))
+        .route(
+            "/",
+            get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }),
+        )
         .fallback(files::fallback);
 
     // JSON and form bodies are small; uploads and commits stream their bodies (`Body` is not
@@ -164,19 +190,32 @@ pub fn quote_path(s: &str) -> String {
     s.split('/').map(quote).collect::<Vec<_>>().join("/")
 }
 
-const SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Requests whose headers add up to more than this are refused (431) before any handler runs.
 const MAX_HEADER_BYTES: usize = 32 << 10;
 
-async fn limit_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn limit_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let total: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() + req.uri().to_string().len();
+    let total: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + req.uri().to_string().len();
     if total > MAX_HEADER_BYTES {
-        return ApiError::bad_request(format!("Request headers and URL exceed {MAX_HEADER_BYTES} bytes"))
-            .with_status(axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
-            .into_response();
+        return ApiError::bad_request(format!(
+            "Request headers and URL exceed {MAX_HEADER_BYTES} bytes"
+        ))
+        .with_status(axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+        .into_response();
     }
     next.run(req).await
 }

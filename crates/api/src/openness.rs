@@ -7,7 +7,9 @@ use std::{
     sync::{Arc, Mutex, OnceLock},
 };
 
-use agora_openness::{BaseReport, BomFormat, BomOptions, LicenceCatalogue, LinkedRepo, RepoSnapshot, Report};
+use agora_openness::{
+    BaseReport, BomFormat, BomOptions, LicenceCatalogue, LinkedRepo, RepoSnapshot, Report,
+};
 use agora_repo::{Entry, git::ObjectId};
 use agora_storage::model::{Assessment, GradeField, Id, Repo, RepoQuery, RepoType, SortKey};
 use axum::{
@@ -67,22 +69,47 @@ async fn snapshot(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResult
     let mut out = Vec::new();
     for e in files.iter() {
         let Entry::File(f) = e else { continue };
-        let text = if f.lfs.is_none() && f.size <= agora_openness::fs::MAX_TEXT && agora_openness::fs::wants_text(&f.path) {
+        let text = if f.lfs.is_none()
+            && f.size <= agora_openness::fs::MAX_TEXT
+            && agora_openness::fs::wants_text(&f.path)
+        {
             let bytes = engine.object(&f.oid).await?;
             Some(String::from_utf8_lossy(&bytes).into_owned())
         } else {
             None
         };
-        out.push(agora_openness::FileEntry { path: f.path.clone(), size: f.size, text, sha256: f.lfs.as_ref().map(|p| p.oid.clone()) });
+        out.push(agora_openness::FileEntry {
+            path: f.path.clone(),
+            size: f.size,
+            text,
+            sha256: f.lfs.as_ref().map(|p| p.oid.clone()),
+        });
     }
     let c = engine.commit_object(commit).await?;
     let (card, _) = engine.card(repo, commit).await?;
     let mut linked = Vec::new();
-    let datasets = card.as_ref().and_then(|c| c.get("datasets")).map(strings).unwrap_or_default();
+    let datasets = card
+        .as_ref()
+        .and_then(|c| c.get("datasets"))
+        .map(strings)
+        .unwrap_or_default();
     for id in datasets.iter().take(50) {
-        if let Some(d) = state.meta.repo_by_name(RepoType::Dataset, id).await?.filter(|d| !d.private) {
-            let license = d.card_data.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()).and_then(|c| c.get("license").and_then(|l| l.as_str().map(str::to_owned)));
-            linked.push(LinkedRepo { id: d.full_name(), repo_type: agora_openness::RepoType::Dataset, license });
+        if let Some(d) = state
+            .meta
+            .repo_by_name(RepoType::Dataset, id)
+            .await?
+            .filter(|d| !d.private)
+        {
+            let license = d
+                .card_data
+                .as_deref()
+                .and_then(|c| serde_json::from_str::<Value>(c).ok())
+                .and_then(|c| c.get("license").and_then(|l| l.as_str().map(str::to_owned)));
+            linked.push(LinkedRepo {
+                id: d.full_name(),
+                repo_type: agora_openness::RepoType::Dataset,
+                license,
+            });
         }
     }
     Ok(RepoSnapshot {
@@ -99,18 +126,28 @@ async fn snapshot(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResult
 fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
-async fn report(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResult<(Arc<Report>, RepoSnapshot)> {
+async fn report(
+    state: &AppState,
+    repo: &Repo,
+    commit: &ObjectId,
+) -> ApiResult<(Arc<Report>, RepoSnapshot)> {
     let snap = snapshot(state, repo, commit).await?;
     let r = match cache_get(&state.reports.reports, &(repo.id, *commit)) {
         Some(r) => r,
         None => {
             let snap2 = snap.clone();
-            let r = tokio::task::spawn_blocking(move || agora_openness::assess(&snap2, catalogue())).await.map_err(ApiError::internal)?;
+            let r =
+                tokio::task::spawn_blocking(move || agora_openness::assess(&snap2, catalogue()))
+                    .await
+                    .map_err(ApiError::internal)?;
             let r = Arc::new(r);
             cache_put(&state.reports.reports, (repo.id, *commit), r.clone(), 2_000);
             r
@@ -133,7 +170,10 @@ pub async fn assess(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResu
     let a = Assessment {
         repo_id: repo.id,
         commit: commit.hex(),
-        bucket: grades["bucket"]["bucket"].as_str().unwrap_or("closed").replace('_', "-"),
+        bucket: grades["bucket"]["bucket"]
+            .as_str()
+            .unwrap_or("closed")
+            .replace('_', "-"),
         osaid: match grades["osaid"]["pass"].as_bool() {
             Some(true) => "pass".into(),
             Some(false) => "fail".into(),
@@ -146,7 +186,9 @@ pub async fn assess(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResu
             Some(3) => "class-iii".into(),
             _ => "n/a".into(),
         },
-        licence: full["licence"]["effective"]["key"].as_str().map(str::to_owned),
+        licence: full["licence"]["effective"]["key"]
+            .as_str()
+            .map(str::to_owned),
         report: full.to_string(),
     };
     state.meta.put_assessment(&a).await?;
@@ -157,12 +199,24 @@ pub async fn assess(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResu
 async fn lineage_check(state: &AppState, child: &Report) -> ApiResult<Value> {
     let mut bases = Vec::new();
     for id in child.card.base_model.iter().take(20) {
-        let Some(base) = state.meta.repo_by_name(RepoType::Model, id).await?.filter(|b| !b.private) else { continue };
-        let Some(head) = base.head.as_deref().and_then(ObjectId::parse) else { continue };
+        let Some(base) = state
+            .meta
+            .repo_by_name(RepoType::Model, id)
+            .await?
+            .filter(|b| !b.private)
+        else {
+            continue;
+        };
+        let Some(head) = base.head.as_deref().and_then(ObjectId::parse) else {
+            continue;
+        };
         let (r, _) = Box::pin(report(state, &base, &head)).await?;
         bases.push((id.clone(), r));
     }
-    let refs: Vec<BaseReport<'_>> = bases.iter().map(|(id, r)| BaseReport { id, report: r }).collect();
+    let refs: Vec<BaseReport<'_>> = bases
+        .iter()
+        .map(|(id, r)| BaseReport { id, report: r })
+        .collect();
     serde_json::to_value(agora_openness::check_derivative(child, &refs)).map_err(ApiError::internal)
 }
 
@@ -202,27 +256,62 @@ pub fn grade_filter(f: &str) -> Option<(GradeField, String)> {
 type RepoPath = Path<(String, String, String)>;
 type RepoRevPath = Path<(String, String, String, String)>;
 
-async fn resolve(state: &AppState, caller: &Caller, kind: &str, ns: &str, name: &str, rev: &str) -> ApiResult<(Repo, ObjectId)> {
+async fn resolve(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    ns: &str,
+    name: &str,
+    rev: &str,
+) -> ApiResult<(Repo, ObjectId)> {
     let (repo, _) = find_repo(state, caller, repo_type(kind)?, ns, name).await?;
     let commit = state.engine.resolve(&repo, rev).await?.commit;
     Ok((repo, commit))
 }
 
-pub async fn report_head(state: State<AppState>, caller: Caller, Path((kind, ns, name)): RepoPath) -> ApiResult<Response> {
-    report_at(state, caller, Path((kind, ns, name, agora_repo::DEFAULT_BRANCH.to_owned()))).await
+pub async fn report_head(
+    state: State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): RepoPath,
+) -> ApiResult<Response> {
+    report_at(
+        state,
+        caller,
+        Path((kind, ns, name, agora_repo::DEFAULT_BRANCH.to_owned())),
+    )
+    .await
 }
 
-pub async fn report_at(State(state): State<AppState>, caller: Caller, Path((kind, ns, name, rev)): RepoRevPath) -> ApiResult<Response> {
+pub async fn report_at(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name, rev)): RepoRevPath,
+) -> ApiResult<Response> {
     let (repo, commit) = resolve(&state, &caller, &kind, &ns, &name, &rev).await?;
     let a = assess(&state, &repo, &commit).await?;
     let mut res = a.report.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(res)
 }
 
 /// A small SVG badge: the plain bucket, coloured from open (green) to closed (grey).
-pub async fn badge(State(state): State<AppState>, caller: Caller, Path((kind, ns, name)): RepoPath) -> ApiResult<Response> {
-    let (repo, commit) = resolve(&state, &caller, &kind, &ns, &name, agora_repo::DEFAULT_BRANCH).await?;
+pub async fn badge(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): RepoPath,
+) -> ApiResult<Response> {
+    let (repo, commit) = resolve(
+        &state,
+        &caller,
+        &kind,
+        &ns,
+        &name,
+        agora_repo::DEFAULT_BRANCH,
+    )
+    .await?;
     let a = assess(&state, &repo, &commit).await?;
     let (label, colour) = match a.bucket.as_str() {
         "open-source-ai" => ("open source AI", "#2e7d32"),
@@ -240,8 +329,12 @@ pub async fn badge(State(state): State<AppState>, caller: Caller, Path((kind, ns
         tx = lw + 5
     );
     let mut res = svg.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(res)
 }
 
@@ -257,10 +350,18 @@ pub async fn bom(
     Path((kind, ns, name, rev)): RepoRevPath,
     Query(q): Query<BomQuery>,
 ) -> ApiResult<Json<Value>> {
-    let format: BomFormat = q.format.as_deref().unwrap_or("cyclonedx").parse().map_err(|_| ApiError::bad_request("format must be cyclonedx or spdx"))?;
+    let format: BomFormat = q
+        .format
+        .as_deref()
+        .unwrap_or("cyclonedx")
+        .parse()
+        .map_err(|_| ApiError::bad_request("format must be cyclonedx or spdx"))?;
     let (repo, commit) = resolve(&state, &caller, &kind, &ns, &name, &rev).await?;
     let (report, snap) = report(&state, &repo, &commit).await?;
-    let opts = BomOptions { base_url: Some(base), ..BomOptions::default() };
+    let opts = BomOptions {
+        base_url: Some(base),
+        ..BomOptions::default()
+    };
     Ok(Json(match format {
         BomFormat::CycloneDx => agora_openness::cyclonedx(&snap, &report, &opts),
         BomFormat::Spdx => agora_openness::spdx3(&snap, &report, &opts),
@@ -269,14 +370,36 @@ pub async fn bom(
 
 /// Base models (as the card names them, with what the hub knows of each) and the derivatives
 /// that name this model as their base, visible to the caller.
-pub async fn lineage(State(state): State<AppState>, caller: Caller, Path((kind, ns, name)): RepoPath) -> ApiResult<Json<Value>> {
-    let (repo, commit) = resolve(&state, &caller, &kind, &ns, &name, agora_repo::DEFAULT_BRANCH).await?;
+pub async fn lineage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): RepoPath,
+) -> ApiResult<Json<Value>> {
+    let (repo, commit) = resolve(
+        &state,
+        &caller,
+        &kind,
+        &ns,
+        &name,
+        agora_repo::DEFAULT_BRANCH,
+    )
+    .await?;
     let a = assess(&state, &repo, &commit).await?;
     let full: Value = serde_json::from_str(&a.report).map_err(ApiError::internal)?;
     let mut bases = Vec::new();
-    for id in full["card"]["base_model"].as_array().cloned().unwrap_or_default().iter().filter_map(|v| v.as_str()) {
+    for id in full["card"]["base_model"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str())
+    {
         let hosted = match state.meta.repo_by_name(RepoType::Model, id).await? {
-            Some(b) if crate::auth::access(&state, &caller, &b).await? > crate::auth::Access::None => Some(b),
+            Some(b)
+                if crate::auth::access(&state, &caller, &b).await? > crate::auth::Access::None =>
+            {
+                Some(b)
+            }
             _ => None,
         };
         bases.push(json!({"id": id, "hosted": hosted.is_some()}));

@@ -20,7 +20,12 @@ use crate::{
 type RepoPath = Path<(String, String, String)>;
 type RepoRevPath = Path<(String, String, String, String)>;
 
-pub async fn list(State(state): State<AppState>, caller: Caller, Path((kind, ns, name)): RepoPath, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): RepoPath,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
     let include_prs = url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .any(|(k, v)| k == "include_prs" && matches!(v.as_ref(), "1" | "true" | "True"));
@@ -44,7 +49,11 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path((kind, ns,
 const COMMITS_PAGE: usize = 50;
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 pub async fn commits(
@@ -60,14 +69,28 @@ pub async fn commits(
     let (mut page, mut limit, mut formatted) = (0usize, COMMITS_PAGE, false);
     for (k, v) in url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()) {
         match k.as_ref() {
-            "p" => page = v.parse().map_err(|_| ApiError::bad_request("p must be a page number"))?,
-            "limit" => limit = v.parse::<usize>().map_err(|_| ApiError::bad_request("limit must be a number"))?.clamp(1, 1000),
+            "p" => {
+                page = v
+                    .parse()
+                    .map_err(|_| ApiError::bad_request("p must be a page number"))?
+            }
+            "limit" => {
+                limit = v
+                    .parse::<usize>()
+                    .map_err(|_| ApiError::bad_request("limit must be a number"))?
+                    .clamp(1, 1000)
+            }
             "expand[]" | "expand" if v == "formatted" => formatted = true,
             _ => {}
         }
     }
-    let skip = page.checked_mul(limit).ok_or_else(|| ApiError::bad_request("page out of range"))?;
-    let (rows, more) = state.engine.history(repo.id, &revision.commit, skip, limit).await?;
+    let skip = page
+        .checked_mul(limit)
+        .ok_or_else(|| ApiError::bad_request("page out of range"))?;
+    let (rows, more) = state
+        .engine
+        .history(repo.id, &revision.commit, skip, limit)
+        .await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|c| {
@@ -79,14 +102,19 @@ pub async fn commits(
                 "date": agora_storage::format_ms(c.date),
             });
             if formatted {
-                v["formatted"] = json!({"title": html_escape(&c.title), "message": html_escape(&c.message)});
+                v["formatted"] =
+                    json!({"title": html_escape(&c.title), "message": html_escape(&c.message)});
             }
             v
         })
         .collect();
     let mut headers = HeaderMap::new();
     if more {
-        let fmt = if formatted { "&expand%5B%5D=formatted" } else { "" };
+        let fmt = if formatted {
+            "&expand%5B%5D=formatted"
+        } else {
+            ""
+        };
         let link = format!(
             "<{base}/api/{}/{}/commits/{}?p={}&limit={limit}{fmt}>; rel=\"next\"",
             kind.plural(),
@@ -94,7 +122,10 @@ pub async fn commits(
             quote(&rev),
             page + 1
         );
-        headers.insert(header::LINK, HeaderValue::from_str(&link).map_err(ApiError::internal)?);
+        headers.insert(
+            header::LINK,
+            HeaderValue::from_str(&link).map_err(ApiError::internal)?,
+        );
     }
     Ok((headers, Json(items)).into_response())
 }
@@ -122,34 +153,74 @@ pub async fn create_branch(
     Path((kind, ns, name, branch)): RepoRevPath,
     body: Option<crate::error::Json<BranchBody>>,
 ) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Write).await?;
+    let repo = find_repo_for(
+        &state,
+        &caller,
+        repo_type(&kind)?,
+        &ns,
+        &name,
+        Access::Write,
+    )
+    .await?;
     let branch = branch_name(&branch)?;
     let body = body.map(|b| b.0).unwrap_or_default();
-    let start = body.starting_point.unwrap_or_else(|| agora_repo::DEFAULT_BRANCH.to_owned());
+    let start = body
+        .starting_point
+        .unwrap_or_else(|| agora_repo::DEFAULT_BRANCH.to_owned());
     let target = state.engine.resolve(&repo, &start).await?.commit;
     let ref_name = format!("refs/heads/{branch}");
     let existing = state.meta.get_ref(repo.id, &ref_name).await?;
     let moved = match existing {
-        Some(r) if body.overwrite => state.engine.set_ref(&repo, &ref_name, Some(r.target), &target).await?,
+        Some(r) if body.overwrite => {
+            state
+                .engine
+                .set_ref(&repo, &ref_name, Some(r.target), &target)
+                .await?
+        }
         Some(_) => false,
-        None => state.engine.set_ref(&repo, &ref_name, None, &target).await?,
+        None => {
+            state
+                .engine
+                .set_ref(&repo, &ref_name, None, &target)
+                .await?
+        }
     };
     if !moved {
-        return Err(ApiError::conflict(format!("Reference {ref_name} already exists")));
+        return Err(ApiError::conflict(format!(
+            "Reference {ref_name} already exists"
+        )));
     }
     Ok(Json(json!({})))
 }
 
-pub async fn delete_branch(State(state): State<AppState>, caller: Caller, Path((kind, ns, name, branch)): RepoRevPath) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Write).await?;
+pub async fn delete_branch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name, branch)): RepoRevPath,
+) -> ApiResult<Json<Value>> {
+    let repo = find_repo_for(
+        &state,
+        &caller,
+        repo_type(&kind)?,
+        &ns,
+        &name,
+        Access::Write,
+    )
+    .await?;
     let branch = branch_name(&branch)?;
     let ref_name = format!("refs/heads/{branch}");
     if branch == agora_repo::DEFAULT_BRANCH {
         return Err(ApiError::forbidden(format!("Cannot delete {ref_name}")));
     }
-    let r = state.meta.get_ref(repo.id, &ref_name).await?.ok_or_else(|| ApiError::revision_not_found(&branch))?;
+    let r = state
+        .meta
+        .get_ref(repo.id, &ref_name)
+        .await?
+        .ok_or_else(|| ApiError::revision_not_found(&branch))?;
     if !state.meta.delete_ref(repo.id, &ref_name, &r.target).await? {
-        return Err(ApiError::conflict(format!("{ref_name} moved while being deleted; try again")));
+        return Err(ApiError::conflict(format!(
+            "{ref_name} moved while being deleted; try again"
+        )));
     }
     Ok(Json(json!({})))
 }
@@ -161,23 +232,56 @@ pub struct TagBody {
     message: Option<String>,
 }
 
-pub async fn create_tag(State(state): State<AppState>, caller: Caller, Path((kind, ns, name, rev)): RepoRevPath, crate::error::Json(body): crate::error::Json<TagBody>) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Write).await?;
+pub async fn create_tag(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name, rev)): RepoRevPath,
+    crate::error::Json(body): crate::error::Json<TagBody>,
+) -> ApiResult<Json<Value>> {
+    let repo = find_repo_for(
+        &state,
+        &caller,
+        repo_type(&kind)?,
+        &ns,
+        &name,
+        Access::Write,
+    )
+    .await?;
     let tag = body.tag.strip_prefix("refs/tags/").unwrap_or(&body.tag);
     check_ref_name(tag)?;
     let target = state.engine.resolve(&repo, &rev).await?.commit;
     let ref_name = format!("refs/tags/{tag}");
-    if !state.engine.set_ref(&repo, &ref_name, None, &target).await? {
+    if !state
+        .engine
+        .set_ref(&repo, &ref_name, None, &target)
+        .await?
+    {
         return Err(ApiError::conflict(format!("Tag {tag} already exists")));
     }
     Ok(Json(json!({})))
 }
 
-pub async fn delete_tag(State(state): State<AppState>, caller: Caller, Path((kind, ns, name, tag)): RepoRevPath) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Write).await?;
+pub async fn delete_tag(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name, tag)): RepoRevPath,
+) -> ApiResult<Json<Value>> {
+    let repo = find_repo_for(
+        &state,
+        &caller,
+        repo_type(&kind)?,
+        &ns,
+        &name,
+        Access::Write,
+    )
+    .await?;
     let tag = tag.strip_prefix("refs/tags/").unwrap_or(&tag).to_owned();
     let ref_name = format!("refs/tags/{tag}");
-    let r = state.meta.get_ref(repo.id, &ref_name).await?.ok_or_else(|| ApiError::revision_not_found(&tag))?;
+    let r = state
+        .meta
+        .get_ref(repo.id, &ref_name)
+        .await?
+        .ok_or_else(|| ApiError::revision_not_found(&tag))?;
     state.meta.delete_ref(repo.id, &ref_name, &r.target).await?;
     Ok(Json(json!({})))
 }

@@ -54,7 +54,10 @@ pub async fn whoami(State(state): State<AppState>, caller: Caller) -> ApiResult<
 pub fn signature(user: &agora_storage::model::Account) -> Signature {
     Signature {
         name: user.name.clone(),
-        email: user.email.clone().unwrap_or_else(|| format!("{}@users.noreply.agora", user.name)),
+        email: user
+            .email
+            .clone()
+            .unwrap_or_else(|| format!("{}@users.noreply.agora", user.name)),
         seconds: agora_storage::now_ms() / 1000,
     }
 }
@@ -63,7 +66,9 @@ fn kind_from_body(t: Option<&str>) -> ApiResult<RepoType> {
     match t.unwrap_or("model") {
         "model" => Ok(RepoType::Model),
         "dataset" => Ok(RepoType::Dataset),
-        other => Err(ApiError::bad_request(format!("Repository type {other:?} is not supported: use model or dataset"))),
+        other => Err(ApiError::bad_request(format!(
+            "Repository type {other:?} is not supported: use model or dataset"
+        ))),
     }
 }
 
@@ -84,7 +89,12 @@ pub struct CreateBody {
     _rest: serde_json::Map<String, Value>,
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base): BaseUrl, crate::error::Json(body): crate::error::Json<CreateBody>) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    crate::error::Json(body): crate::error::Json<CreateBody>,
+) -> ApiResult<Response> {
     let user = caller.require_writer()?.clone();
     let kind = kind_from_body(body.kind.as_deref())?;
     // `name` may carry the namespace itself ("org/name").
@@ -103,10 +113,20 @@ pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base)
     };
     let owner = writable_namespace(&state, &caller, &ns).await?;
     let full = format!("{}/{name}", owner.name);
-    let new = NewRepo { kind, owner_id: owner.id, namespace: owner.name.clone(), name: name.clone(), private };
+    let new = NewRepo {
+        kind,
+        owner_id: owner.id,
+        namespace: owner.name.clone(),
+        name: name.clone(),
+        private,
+    };
     match state.engine.create_repo(&new, signature(&user)).await {
         Ok(repo) => {
-            if let Some(head) = repo.head.as_deref().and_then(agora_repo::git::ObjectId::parse) {
+            if let Some(head) = repo
+                .head
+                .as_deref()
+                .and_then(agora_repo::git::ObjectId::parse)
+            {
                 crate::scanning::ensure_scanned(&state, &head).await?;
             }
             tracing::info!(repo = %full, kind = kind.as_str(), private, "repository created");
@@ -121,7 +141,10 @@ pub async fn create(State(state): State<AppState>, caller: Caller, BaseUrl(base)
                 Json(json!({"error": format!("You already created this {} repo", kind.as_str()), "url": url})),
             )
                 .into_response();
-            res.headers_mut().insert("x-error-message", HeaderValue::from_static("You already created this repo"));
+            res.headers_mut().insert(
+                "x-error-message",
+                HeaderValue::from_static("You already created this repo"),
+            );
             Ok(res)
         }
         Err(e) => Err(e.into()),
@@ -136,7 +159,11 @@ pub struct DeleteBody {
     kind: Option<String>,
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, crate::error::Json(body): crate::error::Json<DeleteBody>) -> ApiResult<Json<Value>> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::error::Json(body): crate::error::Json<DeleteBody>,
+) -> ApiResult<Json<Value>> {
     let user = caller.require_writer()?;
     let kind = kind_from_body(body.kind.as_deref())?;
     let full = match (&body.organization, body.name.contains('/')) {
@@ -161,20 +188,39 @@ pub struct MoveBody {
     kind: Option<String>,
 }
 
-pub async fn move_repo(State(state): State<AppState>, caller: Caller, crate::error::Json(body): crate::error::Json<MoveBody>) -> ApiResult<Json<Value>> {
+pub async fn move_repo(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::error::Json(body): crate::error::Json<MoveBody>,
+) -> ApiResult<Json<Value>> {
     let kind = kind_from_body(body.kind.as_deref())?;
-    let (from_ns, from_name) = body.from.split_once('/').ok_or_else(ApiError::repo_not_found)?;
+    let (from_ns, from_name) = body
+        .from
+        .split_once('/')
+        .ok_or_else(ApiError::repo_not_found)?;
     let repo = find_repo_for(&state, &caller, kind, from_ns, from_name, Access::Admin).await?;
     let (to_ns, to_name) = agora_repo::path::check_repo_id(&body.to)?;
     let owner = writable_namespace(&state, &caller, to_ns).await?;
     let exists = state.meta.repo_by_name(kind, &body.to).await?;
     if exists.is_some_and(|r| r.id != repo.id) {
-        return Err(ApiError::conflict(format!("A {} repository called {} already exists", kind.as_str(), body.to)));
+        return Err(ApiError::conflict(format!(
+            "A {} repository called {} already exists",
+            kind.as_str(),
+            body.to
+        )));
     }
-    match state.meta.move_repo(repo.id, owner.id, &owner.name, to_name).await {
+    match state
+        .meta
+        .move_repo(repo.id, owner.id, &owner.name, to_name)
+        .await
+    {
         Ok(()) => {}
         Err(agora_storage::Error::Conflict(_)) => {
-            return Err(ApiError::conflict(format!("A {} repository called {} already exists", kind.as_str(), body.to)));
+            return Err(ApiError::conflict(format!(
+                "A {} repository called {} already exists",
+                kind.as_str(),
+                body.to
+            )));
         }
         Err(e) => return Err(e.into()),
     }
@@ -200,12 +246,26 @@ pub async fn settings(
     Path((kind, ns, name)): Path<(String, String, String)>,
     crate::error::Json(body): crate::error::Json<SettingsBody>,
 ) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Admin).await?;
+    let repo = find_repo_for(
+        &state,
+        &caller,
+        repo_type(&kind)?,
+        &ns,
+        &name,
+        Access::Admin,
+    )
+    .await?;
     let gated = match &body.gated {
         None => None,
         Some(Value::Bool(false)) => Some(None),
-        Some(Value::String(s)) => Some(Some(Gated::parse(s).ok_or_else(|| ApiError::bad_request(format!("gated must be auto, manual or false, not {s:?}")))?)),
-        Some(v) => return Err(ApiError::bad_request(format!("gated must be auto, manual or false, not {v}"))),
+        Some(Value::String(s)) => Some(Some(Gated::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!("gated must be auto, manual or false, not {s:?}"))
+        })?)),
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "gated must be auto, manual or false, not {v}"
+            )));
+        }
     };
     let private = match body.visibility.as_deref() {
         Some("private") | Some("protected") => Some(true),
@@ -217,7 +277,11 @@ pub async fn settings(
         None => None,
         Some("reject") => Some(false),
         Some("flag") => Some(true),
-        Some(v) => return Err(ApiError::bad_request(format!("scanPolicy must be reject or flag, not {v:?}"))),
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "scanPolicy must be reject or flag, not {v:?}"
+            )));
+        }
     };
     if let Some(g) = gated {
         state.meta.set_gated(repo.id, g).await?;
@@ -232,13 +296,29 @@ pub async fn settings(
     Ok(Json(json!({})))
 }
 
-pub async fn auth_check(State(state): State<AppState>, caller: Caller, Path((kind, ns, name)): Path<(String, String, String)>) -> ApiResult<Json<Value>> {
+pub async fn auth_check(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): Path<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
     find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn auth_check_write(State(state): State<AppState>, caller: Caller, Path((kind, ns, name)): Path<(String, String, String)>) -> ApiResult<Json<Value>> {
-    find_repo_for(&state, &caller, repo_type(&kind)?, &ns, &name, Access::Write).await?;
+pub async fn auth_check_write(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): Path<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    find_repo_for(
+        &state,
+        &caller,
+        repo_type(&kind)?,
+        &ns,
+        &name,
+        Access::Write,
+    )
+    .await?;
     Ok(Json(json!({})))
 }
 
@@ -288,7 +368,10 @@ fn gated_json(repo: &Repo) -> Value {
 
 /// The fields every listing and info response shares.
 fn summary_json(repo: &Repo) -> serde_json::Map<String, Value> {
-    let card: Option<Value> = repo.card_data.as_deref().and_then(|c| serde_json::from_str(c).ok());
+    let card: Option<Value> = repo
+        .card_data
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok());
     let mut m = serde_json::Map::new();
     m.insert("_id".into(), json!(repo.id.to_string()));
     m.insert("id".into(), json!(repo.full_name()));
@@ -299,14 +382,23 @@ fn summary_json(repo: &Repo) -> serde_json::Map<String, Value> {
     m.insert("downloads".into(), json!(repo.downloads));
     m.insert("likes".into(), json!(repo.likes));
     m.insert("tags".into(), json!(repo.tags));
-    m.insert("lastModified".into(), json!(agora_storage::format_ms(repo.last_modified)));
-    m.insert("createdAt".into(), json!(agora_storage::format_ms(repo.created_at)));
+    m.insert(
+        "lastModified".into(),
+        json!(agora_storage::format_ms(repo.last_modified)),
+    );
+    m.insert(
+        "createdAt".into(),
+        json!(agora_storage::format_ms(repo.created_at)),
+    );
     if let Some(sha) = &repo.head {
         m.insert("sha".into(), json!(sha));
     }
     if repo.kind == RepoType::Model {
         if let Some(card) = &card {
-            for (key, out) in [("library_name", "library_name"), ("pipeline_tag", "pipeline_tag")] {
+            for (key, out) in [
+                ("library_name", "library_name"),
+                ("pipeline_tag", "pipeline_tag"),
+            ] {
                 if let Some(v) = card.get(key).filter(|v| v.is_string()) {
                     m.insert(out.into(), v.clone());
                 }
@@ -326,7 +418,8 @@ fn siblings(entries: &[Entry], blobs: bool) -> Vec<Value> {
                     s["size"] = json!(f.size);
                     s["blobId"] = json!(f.oid.hex());
                     if let Some(p) = &f.lfs {
-                        s["lfs"] = json!({"size": p.size, "sha256": p.oid, "pointerSize": f.blob_size});
+                        s["lfs"] =
+                            json!({"size": p.size, "sha256": p.oid, "pointerSize": f.blob_size});
                     }
                 }
                 Some(s)
@@ -345,7 +438,10 @@ async fn repo_info(state: &AppState, repo: &Repo, rev: &str, q: &InfoQuery) -> A
     let mut m = summary_json(repo);
     m.insert("sha".into(), json!(revision.commit.hex()));
     m.insert("tags".into(), json!(tags));
-    m.insert("lastModified".into(), json!(agora_storage::format_ms(commit.committer.seconds * 1000)));
+    m.insert(
+        "lastModified".into(),
+        json!(agora_storage::format_ms(commit.committer.seconds * 1000)),
+    );
     m.remove("library_name");
     m.remove("pipeline_tag");
     if let Some(card) = card {
@@ -359,12 +455,30 @@ async fn repo_info(state: &AppState, repo: &Repo, rev: &str, q: &InfoQuery) -> A
         m.insert("cardData".into(), Value::Object(card));
     }
     m.insert("siblings".into(), json!(siblings(&files, blobs)));
-    m.insert("openness".into(), crate::openness::summary(state, repo, &revision.commit).await?);
+    m.insert(
+        "openness".into(),
+        crate::openness::summary(state, repo, &revision.commit).await?,
+    );
     if truthy(q.security_status.as_deref()) {
-        let list: Vec<&agora_repo::FileEntry> = files.iter().filter_map(|e| if let Entry::File(f) = e { Some(f) } else { None }).collect();
-        m.insert("securityRepoStatus".into(), crate::scanning::repo_status(state, &list).await?);
+        let list: Vec<&agora_repo::FileEntry> = files
+            .iter()
+            .filter_map(|e| {
+                if let Entry::File(f) = e {
+                    Some(f)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        m.insert(
+            "securityRepoStatus".into(),
+            crate::scanning::repo_status(state, &list).await?,
+        );
     }
-    let used: u64 = files.iter().map(|e| if let Entry::File(f) = e { f.size } else { 0 }).sum();
+    let used: u64 = files
+        .iter()
+        .map(|e| if let Entry::File(f) = e { f.size } else { 0 })
+        .sum();
     m.insert("usedStorage".into(), json!(used));
     Ok(Value::Object(m))
 }
@@ -387,7 +501,9 @@ struct ListQuery {
 const PAGE: i64 = 1000;
 
 fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
     let mut q = ListQuery {
         search: None,
         author: None,
@@ -415,20 +531,31 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
             }
             "sort" => {
                 q.sort = match v.as_str() {
-                    "lastModified" | "last_modified" | "trendingScore" | "trending_score" => SortKey::LastModified,
+                    "lastModified" | "last_modified" | "trendingScore" | "trending_score" => {
+                        SortKey::LastModified
+                    }
                     "createdAt" | "created_at" => SortKey::CreatedAt,
                     "downloads" => SortKey::Downloads,
                     "likes" => SortKey::Likes,
                     "id" | "modelId" => SortKey::Id,
-                    other => return Err(ApiError::bad_request(format!("Unknown sort key {other:?}"))),
+                    other => {
+                        return Err(ApiError::bad_request(format!("Unknown sort key {other:?}")));
+                    }
                 }
             }
             "direction" => q.descending = v != "1",
             "limit" => {
-                let n: i64 = v.parse().map_err(|_| ApiError::bad_request("limit must be a number"))?;
+                let n: i64 = v
+                    .parse()
+                    .map_err(|_| ApiError::bad_request("limit must be a number"))?;
                 q.limit = Some(n.clamp(1, PAGE));
             }
-            "offset" => q.offset = v.parse::<i64>().map_err(|_| ApiError::bad_request("offset must be a number"))?.max(0),
+            "offset" => {
+                q.offset = v
+                    .parse::<i64>()
+                    .map_err(|_| ApiError::bad_request("offset must be a number"))?
+                    .max(0)
+            }
             "full" => q.full = truthy(Some(v)),
             "cardData" => q.card_data = truthy(Some(v)),
             _ => {}
@@ -438,15 +565,31 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
     Ok(q)
 }
 
-pub async fn list_models(state: State<AppState>, caller: Caller, base: BaseUrl, raw: RawQuery) -> ApiResult<Response> {
+pub async fn list_models(
+    state: State<AppState>,
+    caller: Caller,
+    base: BaseUrl,
+    raw: RawQuery,
+) -> ApiResult<Response> {
     list(state, caller, base, raw, RepoType::Model).await
 }
 
-pub async fn list_datasets(state: State<AppState>, caller: Caller, base: BaseUrl, raw: RawQuery) -> ApiResult<Response> {
+pub async fn list_datasets(
+    state: State<AppState>,
+    caller: Caller,
+    base: BaseUrl,
+    raw: RawQuery,
+) -> ApiResult<Response> {
     list(state, caller, base, raw, RepoType::Dataset).await
 }
 
-async fn list(State(state): State<AppState>, caller: Caller, BaseUrl(base): BaseUrl, RawQuery(raw): RawQuery, kind: RepoType) -> ApiResult<Response> {
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
+    RawQuery(raw): RawQuery,
+    kind: RepoType,
+) -> ApiResult<Response> {
     let q = parse_list_query(raw.as_deref())?;
     let page = q.limit.unwrap_or(PAGE);
     let query = RepoQuery {
@@ -468,12 +611,20 @@ async fn list(State(state): State<AppState>, caller: Caller, BaseUrl(base): Base
     for repo in &repos {
         let mut m = summary_json(repo);
         if q.card_data || q.full {
-            if let Some(c) = repo.card_data.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()) {
+            if let Some(c) = repo
+                .card_data
+                .as_deref()
+                .and_then(|c| serde_json::from_str::<Value>(c).ok())
+            {
                 m.insert("cardData".into(), c);
             }
         }
         if q.full {
-            if let Some(head) = repo.head.as_deref().and_then(agora_repo::git::ObjectId::parse) {
+            if let Some(head) = repo
+                .head
+                .as_deref()
+                .and_then(agora_repo::git::ObjectId::parse)
+            {
                 let files = state.engine.list(&head, "", true).await?;
                 m.insert("siblings".into(), json!(siblings(&files, false)));
             }
@@ -487,8 +638,15 @@ async fn list(State(state): State<AppState>, caller: Caller, BaseUrl(base): Base
             next.append_pair(k, v);
         }
         next.append_pair("offset", &(q.offset + page).to_string());
-        let link = format!("<{base}/api/{}?{}>; rel=\"next\"", kind.plural(), next.finish());
-        headers.insert(header::LINK, HeaderValue::from_str(&link).map_err(ApiError::internal)?);
+        let link = format!(
+            "<{base}/api/{}?{}>; rel=\"next\"",
+            kind.plural(),
+            next.finish()
+        );
+        headers.insert(
+            header::LINK,
+            HeaderValue::from_str(&link).map_err(ApiError::internal)?,
+        );
     }
     Ok((headers, Json(items)).into_response())
 }

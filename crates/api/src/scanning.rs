@@ -81,35 +81,66 @@ pub async fn gate(state: &AppState, repo: &Repo, ops: &[Op]) -> ApiResult<()> {
         match op {
             Op::Put { path, content } => {
                 let id = ObjectId::hash(Kind::Blob, content);
-                added.push(Added { path: path.clone(), content_id: git_id(&id), key: id.key(), inline: Some(content.clone()) });
+                added.push(Added {
+                    path: path.clone(),
+                    content_id: git_id(&id),
+                    key: id.key(),
+                    inline: Some(content.clone()),
+                });
             }
             Op::PutLfs { path, oid, .. } => {
                 let oid = oid.to_ascii_lowercase();
                 if agora_repo::lfs::is_sha256(&oid) {
-                    added.push(Added { path: path.clone(), content_id: lfs_id(&oid), key: content_key(&oid), inline: None });
+                    added.push(Added {
+                        path: path.clone(),
+                        content_id: lfs_id(&oid),
+                        key: content_key(&oid),
+                        inline: None,
+                    });
                 }
             }
-            Op::Copy { path, src, src_path } => {
-                if let Ok(Some(agora_repo::Entry::File(f))) = state.engine.entry(src, src_path).await {
+            Op::Copy {
+                path,
+                src,
+                src_path,
+            } => {
+                if let Ok(Some(agora_repo::Entry::File(f))) =
+                    state.engine.entry(src, src_path).await
+                {
                     let key = match &f.lfs {
                         Some(p) => p.key(),
                         None => f.oid.key(),
                     };
-                    added.push(Added { path: path.clone(), content_id: content_id(&f), key, inline: None });
+                    added.push(Added {
+                        path: path.clone(),
+                        content_id: content_id(&f),
+                        key,
+                        inline: None,
+                    });
                 }
             }
             Op::DeleteFile { .. } | Op::DeleteFolder { .. } => {}
         }
     }
     let ids: Vec<String> = added.iter().map(|a| a.content_id.clone()).collect();
-    let known: HashMap<String, ScanRecord> =
-        state.meta.scans(&ids).await?.into_iter().filter(|r| r.ruleset == RULESET_VERSION).map(|r| (r.content_id.clone(), r)).collect();
+    let known: HashMap<String, ScanRecord> = state
+        .meta
+        .scans(&ids)
+        .await?
+        .into_iter()
+        .filter(|r| r.ruleset == RULESET_VERSION)
+        .map(|r| (r.content_id.clone(), r))
+        .collect();
     for a in added {
         let rec = match known.get(&a.content_id) {
             Some(r) => r.clone(),
             None => {
                 let report = match a.inline {
-                    Some(bytes) => tokio::task::spawn_blocking(move || agora_scan::scan_bytes(&bytes)).await.map_err(ApiError::internal)?,
+                    Some(bytes) => {
+                        tokio::task::spawn_blocking(move || agora_scan::scan_bytes(&bytes))
+                            .await
+                            .map_err(ApiError::internal)?
+                    }
                     // Missing content is the engine's to report (it names the upload that is missing).
                     None => match scan_stored(state, &a.key).await {
                         Ok(r) => r,
@@ -121,8 +152,14 @@ pub async fn gate(state: &AppState, repo: &Repo, ops: &[Op]) -> ApiResult<()> {
         };
         if rec.verdict == "unsafe" && !repo.scan_flag_only {
             let report: Value = serde_json::from_str(&rec.report).unwrap_or(Value::Null);
-            let first = report["findings"].as_array().and_then(|f| f.iter().find(|f| f["verdict"] == "unsafe")).cloned().unwrap_or(Value::Null);
-            let reason = first["reason"].as_str().unwrap_or("a finding of the scanner");
+            let first = report["findings"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| f["verdict"] == "unsafe"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let reason = first["reason"]
+                .as_str()
+                .unwrap_or("a finding of the scanner");
             let rule = first["rule"].as_str().unwrap_or("unknown");
             let offset = first["offset"].as_u64().unwrap_or(0);
             return Err(ApiError::bad_request(format!(
@@ -141,7 +178,16 @@ pub async fn gate(state: &AppState, repo: &Repo, ops: &[Op]) -> ApiResult<()> {
 /// a new repository, content stored before the scanner existed).
 pub async fn ensure_scanned(state: &AppState, commit: &ObjectId) -> ApiResult<()> {
     let entries = state.engine.list(commit, "", true).await?;
-    let files: Vec<&FileEntry> = entries.iter().filter_map(|e| if let agora_repo::Entry::File(f) = e { Some(f) } else { None }).collect();
+    let files: Vec<&FileEntry> = entries
+        .iter()
+        .filter_map(|e| {
+            if let agora_repo::Entry::File(f) = e {
+                Some(f)
+            } else {
+                None
+            }
+        })
+        .collect();
     let known = verdicts(state, &files).await?;
     for f in files {
         let id = content_id(f);
@@ -159,9 +205,18 @@ pub async fn ensure_scanned(state: &AppState, commit: &ObjectId) -> ApiResult<()
 }
 
 /// Verdicts of `files`, by content id.
-pub async fn verdicts(state: &AppState, files: &[&FileEntry]) -> ApiResult<HashMap<String, ScanRecord>> {
+pub async fn verdicts(
+    state: &AppState,
+    files: &[&FileEntry],
+) -> ApiResult<HashMap<String, ScanRecord>> {
     let ids: Vec<String> = files.iter().map(|f| content_id(f)).collect();
-    Ok(state.meta.scans(&ids).await?.into_iter().map(|r| (r.content_id.clone(), r)).collect())
+    Ok(state
+        .meta
+        .scans(&ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.content_id.clone(), r))
+        .collect())
 }
 
 /// `securityFileStatus` as the Hub's clients read it (`status`, `avScan`, `pickleImportScan`),
@@ -172,11 +227,14 @@ pub fn file_status(rec: Option<&ScanRecord>) -> Value {
     };
     let report: Value = serde_json::from_str(&rec.report).unwrap_or(Value::Null);
     let imports = report["imports"].as_array().cloned().unwrap_or_default();
-    let highest = imports.iter().filter_map(|i| i["safety"].as_str()).max_by_key(|s| match *s {
-        "dangerous" => 2,
-        "suspicious" => 1,
-        _ => 0,
-    });
+    let highest = imports
+        .iter()
+        .filter_map(|i| i["safety"].as_str())
+        .max_by_key(|s| match *s {
+            "dangerous" => 2,
+            "suspicious" => 1,
+            _ => 0,
+        });
     json!({
         "status": rec.verdict,
         "avScan": null,
@@ -197,7 +255,9 @@ pub async fn repo_status(state: &AppState, files: &[&FileEntry]) -> ApiResult<Va
         match v.get(&content_id(f)) {
             Some(rec) if rec.verdict != "safe" => {
                 let report: Value = serde_json::from_str(&rec.report).unwrap_or(Value::Null);
-                issues.push(json!({"path": f.path, "level": rec.verdict, "findings": report["findings"]}));
+                issues.push(
+                    json!({"path": f.path, "level": rec.verdict, "findings": report["findings"]}),
+                );
             }
             Some(_) => {}
             None => done = false,
@@ -215,7 +275,16 @@ pub async fn scan_report(
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
     let commit = state.engine.resolve(&repo, &rev).await?.commit;
     let entries = state.engine.list(&commit, "", true).await?;
-    let files: Vec<&FileEntry> = entries.iter().filter_map(|e| if let agora_repo::Entry::File(f) = e { Some(f) } else { None }).collect();
+    let files: Vec<&FileEntry> = entries
+        .iter()
+        .filter_map(|e| {
+            if let agora_repo::Entry::File(f) = e {
+                Some(f)
+            } else {
+                None
+            }
+        })
+        .collect();
     let v = verdicts(&state, &files).await?;
     let out: Vec<Value> = files
         .iter()
@@ -230,5 +299,7 @@ pub async fn scan_report(
             })
         })
         .collect();
-    Ok(Json(json!({"commit": commit.hex(), "ruleset": RULESET_VERSION, "scanPolicy": if repo.scan_flag_only { "flag" } else { "reject" }, "files": out})))
+    Ok(Json(
+        json!({"commit": commit.hex(), "ruleset": RULESET_VERSION, "scanPolicy": if repo.scan_flag_only { "flag" } else { "reject" }, "files": out}),
+    ))
 }

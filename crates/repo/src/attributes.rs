@@ -81,7 +81,9 @@ impl LfsRules {
                 continue;
             }
             let mut parts = line.split_whitespace();
-            let Some(pattern) = parts.next() else { continue };
+            let Some(pattern) = parts.next() else {
+                continue;
+            };
             let mut lfs = None;
             for attr in parts {
                 match attr {
@@ -126,7 +128,9 @@ impl IgnoreRules {
 pub fn default_gitattributes(kind: agora_storage::model::RepoType) -> String {
     match kind {
         agora_storage::model::RepoType::Model => MODEL_GITATTRIBUTES.to_owned(),
-        agora_storage::model::RepoType::Dataset => format!("{MODEL_GITATTRIBUTES}{DATASET_GITATTRIBUTES_EXTRA}"),
+        agora_storage::model::RepoType::Dataset => {
+            format!("{MODEL_GITATTRIBUTES}{DATASET_GITATTRIBUTES_EXTRA}")
+        }
     }
 }
 
@@ -137,7 +141,13 @@ mod tests {
     #[test]
     fn default_rules_send_weights_to_lfs_and_text_to_git() {
         let r = LfsRules::parse(MODEL_GITATTRIBUTES);
-        for lfs in ["model.safetensors", "sub/pytorch_model.bin", "saved_model/variables/x", "events.out.tfevents.1", "a.tar.gz"] {
+        for lfs in [
+            "model.safetensors",
+            "sub/pytorch_model.bin",
+            "saved_model/variables/x",
+            "events.out.tfevents.1",
+            "a.tar.gz",
+        ] {
             assert!(r.is_lfs(lfs), "{lfs}");
         }
         for git in ["README.md", "config.json", "tokenizer.json", "binary"] {

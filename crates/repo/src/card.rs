@@ -43,7 +43,9 @@ pub enum CardError {
 /// YAML 1.2 booleans (only `true`/`false`), as the Hub's own parser reads them: `no` is
 /// Norwegian, not false. Aliases and node counts are bounded, so billion-laughs cards fail fast.
 pub fn parse(readme: &str) -> Result<Option<serde_json::Map<String, Value>>, CardError> {
-    let Some(yaml) = front_matter(readme) else { return Ok(None) };
+    let Some(yaml) = front_matter(readme) else {
+        return Ok(None);
+    };
     if yaml.len() > MAX_FRONT_MATTER {
         return Err(CardError::TooLarge);
     }
@@ -51,7 +53,8 @@ pub fn parse(readme: &str) -> Result<Option<serde_json::Map<String, Value>>, Car
         return Ok(Some(serde_json::Map::new()));
     }
     let opts = serde_saphyr::options! { strict_booleans: true };
-    let value: Value = serde_saphyr::from_str_with_options(yaml, opts).map_err(|e| CardError::Yaml(first_line(&e.to_string())))?;
+    let value: Value = serde_saphyr::from_str_with_options(yaml, opts)
+        .map_err(|e| CardError::Yaml(first_line(&e.to_string())))?;
     match value {
         Value::Object(m) => Ok(Some(m)),
         Value::Null => Ok(Some(serde_json::Map::new())),
@@ -66,7 +69,10 @@ fn first_line(s: &str) -> String {
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -83,7 +89,14 @@ pub fn tags(card: &serde_json::Map<String, Value>, dataset: bool) -> Vec<String>
         push(t);
     }
     if dataset {
-        for key in ["task_categories", "task_ids", "language", "license", "size_categories", "multilinguality"] {
+        for key in [
+            "task_categories",
+            "task_ids",
+            "language",
+            "license",
+            "size_categories",
+            "multilinguality",
+        ] {
             for v in strings(card.get(key)) {
                 push(format!("{key}:{v}"));
             }
@@ -117,8 +130,14 @@ mod tests {
 
     #[test]
     fn front_matter_is_found_only_at_the_start() {
-        assert_eq!(front_matter("---\nlicense: mit\n---\n# Model"), Some("license: mit"));
-        assert_eq!(front_matter("---\r\nlicense: mit\r\n---\r\n"), Some("license: mit"));
+        assert_eq!(
+            front_matter("---\nlicense: mit\n---\n# Model"),
+            Some("license: mit")
+        );
+        assert_eq!(
+            front_matter("---\r\nlicense: mit\r\n---\r\n"),
+            Some("license: mit")
+        );
         assert_eq!(front_matter("---\n\n---\n"), Some(""));
         assert_eq!(front_matter("---\na: 1\n---"), Some("a: 1"));
         assert_eq!(front_matter("# Title\n---\nlicense: mit\n---\n"), None);
@@ -127,14 +146,18 @@ mod tests {
 
     #[test]
     fn metadata_parses_to_json_with_yaml_1_2_booleans() {
-        let m = parse("---\nlicense: apache-2.0\nlanguage: [en, no]\nversion: 1.10\n---\n").expect("ok").expect("some");
+        let m = parse("---\nlicense: apache-2.0\nlanguage: [en, no]\nversion: 1.10\n---\n")
+            .expect("ok")
+            .expect("some");
         assert_eq!(m["license"], "apache-2.0");
         assert_eq!(m["language"], serde_json::json!(["en", "no"]));
     }
 
     #[test]
     fn hostile_metadata_is_an_error_not_a_hang() {
-        let mut lol = String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut lol = String::from(
+            "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         for (i, prev) in ('b'..='i').zip('a'..) {
             lol.push_str(&format!("{i}: &{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
         }
@@ -142,13 +165,26 @@ mod tests {
         let t = std::time::Instant::now();
         assert!(parse(&lol).is_err());
         assert!(t.elapsed() < std::time::Duration::from_secs(5));
-        assert!(matches!(parse("---\n- a\n- b\n---\n"), Err(CardError::NotAMapping)));
-        assert!(matches!(parse("---\nkey: [unclosed\n---\n"), Err(CardError::Yaml(_))));
+        assert!(matches!(
+            parse("---\n- a\n- b\n---\n"),
+            Err(CardError::NotAMapping)
+        ));
+        assert!(matches!(
+            parse("---\nkey: [unclosed\n---\n"),
+            Err(CardError::Yaml(_))
+        ));
     }
 
     #[test]
     fn tags_come_from_the_card() {
-        let m = parse("---\nlicense: mit\nlibrary_name: transformers\ntags: [nlp]\ndatasets: [squad]\n---\n").expect("ok").expect("some");
-        assert_eq!(tags(&m, false), ["nlp", "transformers", "license:mit", "dataset:squad"]);
+        let m = parse(
+            "---\nlicense: mit\nlibrary_name: transformers\ntags: [nlp]\ndatasets: [squad]\n---\n",
+        )
+        .expect("ok")
+        .expect("some");
+        assert_eq!(
+            tags(&m, false),
+            ["nlp", "transformers", "license:mit", "dataset:squad"]
+        );
     }
 }

@@ -62,7 +62,10 @@ impl FileEntry {
 }
 
 /// A card's metadata (`None` when absent or unreadable) and the tags derived from it.
-pub type CardFacts = (Option<serde_json::Map<String, serde_json::Value>>, Vec<String>);
+pub type CardFacts = (
+    Option<serde_json::Map<String, serde_json::Value>>,
+    Vec<String>,
+);
 
 /// A revision resolved to a commit.
 #[derive(Clone, Debug)]
@@ -76,15 +79,30 @@ pub struct Revision {
 #[derive(Clone, Debug)]
 pub enum Op {
     /// A regular file given inline.
-    Put { path: String, content: Bytes },
+    Put {
+        path: String,
+        content: Bytes,
+    },
     /// A file whose content was uploaded through LFS; `size: None` copies an object the
     /// repository already has.
-    PutLfs { path: String, oid: String, size: Option<u64> },
-    DeleteFile { path: String },
-    DeleteFolder { path: String },
+    PutLfs {
+        path: String,
+        oid: String,
+        size: Option<u64>,
+    },
+    DeleteFile {
+        path: String,
+    },
+    DeleteFolder {
+        path: String,
+    },
     /// Agora's server-side copy: the file at `src_path` of commit `src` (regular or LFS) is
     /// added at `path` without its bytes crossing the network.
-    Copy { path: String, src: ObjectId, src_path: String },
+    Copy {
+        path: String,
+        src: ObjectId,
+        src_path: String,
+    },
 }
 
 pub struct CommitRequest {
@@ -116,7 +134,10 @@ struct Cache<V> {
 
 impl<V: Clone> Cache<V> {
     fn new(cap: usize) -> Self {
-        Self { map: Mutex::new(HashMap::new()), cap }
+        Self {
+            map: Mutex::new(HashMap::new()),
+            cap,
+        }
     }
     fn get(&self, id: &ObjectId) -> Option<V> {
         self.map.lock().ok()?.get(id).cloned()
@@ -202,15 +223,29 @@ impl Engine {
         if let Some(f) = self.blobs.get(id) {
             return Ok(f);
         }
-        let size = self.objects.size(&id.key()).await?.ok_or_else(|| Error::Corrupt(format!("blob {id} is missing")))?;
-        let pointer = if size <= 200 { Pointer::parse(&self.object(id).await?) } else { None };
+        let size = self
+            .objects
+            .size(&id.key())
+            .await?
+            .ok_or_else(|| Error::Corrupt(format!("blob {id} is missing")))?;
+        let pointer = if size <= 200 {
+            Pointer::parse(&self.object(id).await?)
+        } else {
+            None
+        };
         self.blobs.put(*id, (size, pointer.clone()));
         Ok((size, pointer))
     }
 
     async fn file_entry(&self, path: String, id: ObjectId) -> Result<FileEntry> {
         let (blob_size, lfs) = self.blob_facts(&id).await?;
-        Ok(FileEntry { path, oid: id, size: lfs.as_ref().map_or(blob_size, |p| p.size), lfs, blob_size })
+        Ok(FileEntry {
+            path,
+            oid: id,
+            size: lfs.as_ref().map_or(blob_size, |p| p.size),
+            lfs,
+            blob_size,
+        })
     }
 
     // ---- reading -------------------------------------------------------------------------
@@ -228,7 +263,10 @@ impl Engine {
         // as the ref itself: no second query for the most common revision.
         if rev == DEFAULT_BRANCH || rev == MAIN_REF {
             if let Some(commit) = repo.head.as_deref().and_then(ObjectId::parse) {
-                return Ok(Revision { commit, ref_name: Some(MAIN_REF.to_owned()) });
+                return Ok(Revision {
+                    commit,
+                    ref_name: Some(MAIN_REF.to_owned()),
+                });
             }
         }
         let candidates: Vec<String> = if rev.starts_with("refs/") {
@@ -238,8 +276,12 @@ impl Engine {
         };
         for name in candidates {
             if let Some(r) = self.meta.get_ref(repo.id, &name).await? {
-                let commit = ObjectId::parse(&r.target).ok_or_else(|| Error::Corrupt(format!("ref {name}")))?;
-                return Ok(Revision { commit, ref_name: Some(name) });
+                let commit = ObjectId::parse(&r.target)
+                    .ok_or_else(|| Error::Corrupt(format!("ref {name}")))?;
+                return Ok(Revision {
+                    commit,
+                    ref_name: Some(name),
+                });
             }
         }
         let hexish = rev.len() >= 4 && rev.bytes().all(|b| b.is_ascii_hexdigit());
@@ -248,13 +290,21 @@ impl Engine {
             // Only commits some ref of this repository reached: ids from other repositories,
             // or from commits that lost a race, resolve to nothing.
             let found = if lower.len() == 40 {
-                self.meta.commit_row(repo.id, &lower).await?.map(|c| vec![c.sha]).unwrap_or_default()
+                self.meta
+                    .commit_row(repo.id, &lower)
+                    .await?
+                    .map(|c| vec![c.sha])
+                    .unwrap_or_default()
             } else {
                 self.meta.commits_with_prefix(repo.id, &lower).await?
             };
             if let [sha] = found.as_slice() {
-                let commit = ObjectId::parse(sha).ok_or_else(|| Error::Corrupt(format!("commit {sha}")))?;
-                return Ok(Revision { commit, ref_name: None });
+                let commit =
+                    ObjectId::parse(sha).ok_or_else(|| Error::Corrupt(format!("commit {sha}")))?;
+                return Ok(Revision {
+                    commit,
+                    ref_name: None,
+                });
             }
         }
         Err(not_found())
@@ -268,16 +318,30 @@ impl Engine {
 
     pub async fn entry_in_tree(&self, root: ObjectId, path: &str) -> Result<Option<Entry>> {
         if path.is_empty() {
-            return Ok(Some(Entry::Dir { path: String::new(), oid: root }));
+            return Ok(Some(Entry::Dir {
+                path: String::new(),
+                oid: root,
+            }));
         }
         let mut tree = self.tree(&root).await?;
         let segments: Vec<&str> = path.split('/').collect();
         for (i, seg) in segments.iter().enumerate() {
-            let Some(e) = tree.get(seg).cloned() else { return Ok(None) };
+            let Some(e) = tree.get(seg).cloned() else {
+                return Ok(None);
+            };
             let last = i + 1 == segments.len();
             match (e.is_dir, last) {
-                (true, true) => return Ok(Some(Entry::Dir { path: path.to_owned(), oid: e.id })),
-                (false, true) => return Ok(Some(Entry::File(self.file_entry(path.to_owned(), e.id).await?))),
+                (true, true) => {
+                    return Ok(Some(Entry::Dir {
+                        path: path.to_owned(),
+                        oid: e.id,
+                    }));
+                }
+                (false, true) => {
+                    return Ok(Some(Entry::File(
+                        self.file_entry(path.to_owned(), e.id).await?,
+                    )));
+                }
                 (true, false) => tree = self.tree(&e.id).await?,
                 (false, false) => return Ok(None),
             }
@@ -287,7 +351,12 @@ impl Engine {
 
     /// Lists a folder: its children, or with `recursive` everything below it (folders too),
     /// in git order, depth-first.
-    pub async fn list(&self, commit: &ObjectId, folder: &str, recursive: bool) -> Result<Arc<Vec<Entry>>> {
+    pub async fn list(
+        &self,
+        commit: &ObjectId,
+        folder: &str,
+        recursive: bool,
+    ) -> Result<Arc<Vec<Entry>>> {
         let oid = match self.entry(commit, folder).await? {
             Some(Entry::Dir { oid, .. }) => oid,
             _ => return Err(Error::EntryNotFound(format!("{folder}: no such folder"))),
@@ -299,7 +368,8 @@ impl Engine {
             }
         }
         let mut out = Vec::new();
-        self.walk(folder.to_owned(), oid, recursive, &mut out).await?;
+        self.walk(folder.to_owned(), oid, recursive, &mut out)
+            .await?;
         let out = Arc::new(out);
         if whole {
             self.listings.put(oid, out.clone());
@@ -317,9 +387,16 @@ impl Engine {
         Box::pin(async move {
             let tree = self.tree(&id).await?;
             for e in &tree.entries {
-                let path = if dir.is_empty() { e.name.clone() } else { format!("{dir}/{}", e.name) };
+                let path = if dir.is_empty() {
+                    e.name.clone()
+                } else {
+                    format!("{dir}/{}", e.name)
+                };
                 if e.is_dir {
-                    out.push(Entry::Dir { path: path.clone(), oid: e.id });
+                    out.push(Entry::Dir {
+                        path: path.clone(),
+                        oid: e.id,
+                    });
                     if recursive {
                         self.walk(path, e.id, true, out).await?;
                     }
@@ -332,9 +409,16 @@ impl Engine {
     }
 
     /// Contents of a small regular file (cards, `.gitattributes`), `None` if absent or LFS.
-    pub async fn small_file(&self, commit: &ObjectId, path: &str, max: u64) -> Result<Option<Bytes>> {
+    pub async fn small_file(
+        &self,
+        commit: &ObjectId,
+        path: &str,
+        max: u64,
+    ) -> Result<Option<Bytes>> {
         match self.entry(commit, path).await? {
-            Some(Entry::File(f)) if f.lfs.is_none() && f.size <= max => Ok(Some(self.object(&f.oid).await?)),
+            Some(Entry::File(f)) if f.lfs.is_none() && f.size <= max => {
+                Ok(Some(self.object(&f.oid).await?))
+            }
             _ => Ok(None),
         }
     }
@@ -350,7 +434,10 @@ impl Engine {
     }
 
     async fn read_card(&self, repo: &Repo, commit: &ObjectId) -> Result<CardFacts> {
-        let Some(readme) = self.small_file(commit, "README.md", card::MAX_FRONT_MATTER as u64 * 4).await? else {
+        let Some(readme) = self
+            .small_file(commit, "README.md", card::MAX_FRONT_MATTER as u64 * 4)
+            .await?
+        else {
             return Ok((None, Vec::new()));
         };
         let text = String::from_utf8_lossy(&readme);
@@ -364,7 +451,11 @@ impl Engine {
     }
 
     /// For each path, the newest commit (from `head`, first-parent) that changed it.
-    pub async fn last_commits(&self, head: &ObjectId, paths: &[String]) -> Result<HashMap<String, ObjectId>> {
+    pub async fn last_commits(
+        &self,
+        head: &ObjectId,
+        paths: &[String],
+    ) -> Result<HashMap<String, ObjectId>> {
         let mut found = HashMap::new();
         let mut pending: Vec<String> = paths.to_vec();
         let mut current = *head;
@@ -400,12 +491,22 @@ impl Engine {
     }
 
     /// First-parent history from `head`: `skip` commits, then up to `limit`.
-    pub async fn history(&self, repo: Id, head: &ObjectId, skip: usize, limit: usize) -> Result<(Vec<CommitRow>, bool)> {
+    pub async fn history(
+        &self,
+        repo: Id,
+        head: &ObjectId,
+        skip: usize,
+        limit: usize,
+    ) -> Result<(Vec<CommitRow>, bool)> {
         let mut out = Vec::new();
         let mut next = Some(head.hex());
         let mut i = 0;
         while let Some(sha) = next {
-            let row = self.meta.commit_row(repo, &sha).await?.ok_or_else(|| Error::Corrupt(format!("commit {sha} not indexed")))?;
+            let row = self
+                .meta
+                .commit_row(repo, &sha)
+                .await?
+                .ok_or_else(|| Error::Corrupt(format!("commit {sha} not indexed")))?;
             next = row.parents.first().cloned();
             if i >= skip {
                 if out.len() == limit {
@@ -432,9 +533,17 @@ impl Engine {
     pub async fn create_repo(&self, new: &NewRepo, author: Signature) -> Result<Repo> {
         let attrs = attributes::default_gitattributes(new.kind);
         let blob = self.put_object(Kind::Blob, Bytes::from(attrs)).await?;
-        let mut tree = Tree { entries: vec![TreeEntry { name: ".gitattributes".into(), is_dir: false, id: blob }] };
+        let mut tree = Tree {
+            entries: vec![TreeEntry {
+                name: ".gitattributes".into(),
+                is_dir: false,
+                id: blob,
+            }],
+        };
         tree.sort();
-        let tree_id = self.put_object(Kind::Tree, Bytes::from(tree.encode())).await?;
+        let tree_id = self
+            .put_object(Kind::Tree, Bytes::from(tree.encode()))
+            .await?;
         let commit = Commit {
             tree: tree_id,
             parents: vec![],
@@ -442,14 +551,20 @@ impl Engine {
             committer: author.clone(),
             message: git::message("initial commit", ""),
         };
-        let id = self.put_object(Kind::Commit, Bytes::from(commit.encode())).await?;
+        let id = self
+            .put_object(Kind::Commit, Bytes::from(commit.encode()))
+            .await?;
         let update = RefUpdate {
             repo_id: 0,
             name: MAIN_REF.into(),
             old: None,
             new: id.hex(),
             commits: vec![commit_row(&id, &commit)],
-            summary: Some(RepoSummary { card_data: None, tags: vec![], last_modified: now_ms() }),
+            summary: Some(RepoSummary {
+                card_data: None,
+                tags: vec![],
+                last_modified: now_ms(),
+            }),
         };
         match self.meta.create_repo(new, update).await {
             Ok(r) => Ok(r),
@@ -467,23 +582,44 @@ impl Engine {
             return Err(Error::RevisionNotFound(req.revision.clone()));
         }
         let prepared = self.prepare(repo.id, &req.ops).await?;
-        let target_ref = if req.create_pr { None } else { Some(branch.clone()) };
+        let target_ref = if req.create_pr {
+            None
+        } else {
+            Some(branch.clone())
+        };
         let lock = self.ref_lock(repo.id, target_ref.as_deref().unwrap_or(""));
-        let _guard = if target_ref.is_some() { Some(lock.lock().await) } else { None };
+        let _guard = if target_ref.is_some() {
+            Some(lock.lock().await)
+        } else {
+            None
+        };
 
         for _ in 0..MAX_REBASES {
-            let head = self.meta.get_ref(repo.id, &branch).await?.ok_or_else(|| Error::RevisionNotFound(req.revision.clone()))?;
+            let head = self
+                .meta
+                .get_ref(repo.id, &branch)
+                .await?
+                .ok_or_else(|| Error::RevisionNotFound(req.revision.clone()))?;
             if let Some(parent) = &req.parent {
                 if !parent.eq_ignore_ascii_case(&head.target) {
                     return Err(Error::Stale);
                 }
             }
-            let head_id = ObjectId::parse(&head.target).ok_or_else(|| Error::Corrupt(format!("ref {branch}")))?;
+            let head_id = ObjectId::parse(&head.target)
+                .ok_or_else(|| Error::Corrupt(format!("ref {branch}")))?;
             let base = self.commit_object(&head_id).await?;
             let tree = self.apply(base.tree, &prepared).await?;
             let message = git::message(&req.summary, &req.description);
-            let commit = Commit { tree, parents: vec![head_id], author: req.author.clone(), committer: req.author.clone(), message };
-            let id = self.put_object(Kind::Commit, Bytes::from(commit.encode())).await?;
+            let commit = Commit {
+                tree,
+                parents: vec![head_id],
+                author: req.author.clone(),
+                committer: req.author.clone(),
+                message,
+            };
+            let id = self
+                .put_object(Kind::Commit, Bytes::from(commit.encode()))
+                .await?;
             let row = commit_row(&id, &commit);
 
             let (name, old, pr_num) = if req.create_pr {
@@ -492,11 +628,26 @@ impl Engine {
             } else {
                 (branch.clone(), Some(head.target.clone()), None)
             };
-            let summary = if name == MAIN_REF { Some(self.summary(repo, &id).await?) } else { None };
-            let update = RefUpdate { repo_id: repo.id, name: name.clone(), old, new: id.hex(), commits: vec![row], summary };
+            let summary = if name == MAIN_REF {
+                Some(self.summary(repo, &id).await?)
+            } else {
+                None
+            };
+            let update = RefUpdate {
+                repo_id: repo.id,
+                name: name.clone(),
+                old,
+                new: id.hex(),
+                commits: vec![row],
+                summary,
+            };
             if self.meta.move_ref(update).await? {
                 self.link_lfs(repo.id, &prepared).await?;
-                return Ok(CommitOutcome { commit: id, ref_name: name, pr_num });
+                return Ok(CommitOutcome {
+                    commit: id,
+                    ref_name: name,
+                    pr_num,
+                });
             }
             if req.parent.is_some() {
                 return Err(Error::Stale);
@@ -508,7 +659,11 @@ impl Engine {
 
     async fn summary(&self, repo: &Repo, commit: &ObjectId) -> Result<RepoSummary> {
         let (card, tags) = self.card(repo, commit).await?;
-        Ok(RepoSummary { card_data: card.map(|m| serde_json::Value::Object(m).to_string()), tags, last_modified: now_ms() })
+        Ok(RepoSummary {
+            card_data: card.map(|m| serde_json::Value::Object(m).to_string()),
+            tags,
+            last_modified: now_ms(),
+        })
     }
 
     /// Writes blobs and checks LFS references before any tree is touched.
@@ -592,16 +747,24 @@ impl Engine {
             match op {
                 Prepared::Put { path, blob, .. } => {
                     let (dirs, name) = split(path);
-                    let dir = self.descend(&mut tree, &dirs, true, path).await?.ok_or_else(|| bad_parent(path))?;
+                    let dir = self
+                        .descend(&mut tree, &dirs, true, path)
+                        .await?
+                        .ok_or_else(|| bad_parent(path))?;
                     if let Some(MutNode::Dir(_)) = dir.get(name) {
-                        return Err(Error::BadRequest(format!("{path}: a folder of that name exists")));
+                        return Err(Error::BadRequest(format!(
+                            "{path}: a folder of that name exists"
+                        )));
                     }
                     dir.insert(name.to_owned(), MutNode::File(*blob));
                 }
                 Prepared::DeleteFile(path) => {
                     let (dirs, name) = split(path);
                     let missing = || Error::EntryNotFound(format!("{path}: no such file"));
-                    let dir = self.descend(&mut tree, &dirs, false, path).await?.ok_or_else(missing)?;
+                    let dir = self
+                        .descend(&mut tree, &dirs, false, path)
+                        .await?
+                        .ok_or_else(missing)?;
                     match dir.get(name) {
                         Some(MutNode::File(_)) => {
                             dir.remove(name);
@@ -612,7 +775,10 @@ impl Engine {
                 Prepared::DeleteFolder(path) => {
                     let (dirs, name) = split(path);
                     let missing = || Error::EntryNotFound(format!("{path}: no such folder"));
-                    let dir = self.descend(&mut tree, &dirs, false, path).await?.ok_or_else(missing)?;
+                    let dir = self
+                        .descend(&mut tree, &dirs, false, path)
+                        .await?
+                        .ok_or_else(missing)?;
                     match dir.get(name) {
                         Some(MutNode::Dir(_)) => {
                             dir.remove(name);
@@ -631,14 +797,23 @@ impl Engine {
     }
 
     /// Walks (loading as needed) to the folder `dirs`; creates missing folders when `create`.
-    async fn descend<'t>(&self, root: &'t mut MutTree, dirs: &[&str], create: bool, path: &str) -> Result<Option<&'t mut BTreeMap<String, MutNode>>> {
+    async fn descend<'t>(
+        &self,
+        root: &'t mut MutTree,
+        dirs: &[&str],
+        create: bool,
+        path: &str,
+    ) -> Result<Option<&'t mut BTreeMap<String, MutNode>>> {
         let mut cur = self.load(root).await?;
         for seg in dirs {
             if !cur.contains_key(*seg) {
                 if !create {
                     return Ok(None);
                 }
-                cur.insert((*seg).to_owned(), MutNode::Dir(MutTree::Loaded(BTreeMap::new())));
+                cur.insert(
+                    (*seg).to_owned(),
+                    MutNode::Dir(MutTree::Loaded(BTreeMap::new())),
+                );
             }
             cur = match cur.get_mut(*seg) {
                 Some(MutNode::Dir(t)) => self.load(t).await?,
@@ -656,7 +831,11 @@ impl Engine {
                 .entries
                 .iter()
                 .map(|e| {
-                    let node = if e.is_dir { MutNode::Dir(MutTree::Unloaded(e.id)) } else { MutNode::File(e.id) };
+                    let node = if e.is_dir {
+                        MutNode::Dir(MutTree::Unloaded(e.id))
+                    } else {
+                        MutNode::File(e.id)
+                    };
                     (e.name.clone(), node)
                 })
                 .collect();
@@ -669,11 +848,28 @@ impl Engine {
     }
 
     /// Creates or moves a branch or tag to `target` (compare-and-swap against `old`).
-    pub async fn set_ref(&self, repo: &Repo, name: &str, old: Option<String>, target: &ObjectId) -> Result<bool> {
-        let summary = if name == MAIN_REF { Some(self.summary(repo, target).await?) } else { None };
+    pub async fn set_ref(
+        &self,
+        repo: &Repo,
+        name: &str,
+        old: Option<String>,
+        target: &ObjectId,
+    ) -> Result<bool> {
+        let summary = if name == MAIN_REF {
+            Some(self.summary(repo, target).await?)
+        } else {
+            None
+        };
         Ok(self
             .meta
-            .move_ref(RefUpdate { repo_id: repo.id, name: name.to_owned(), old, new: target.hex(), commits: vec![], summary })
+            .move_ref(RefUpdate {
+                repo_id: repo.id,
+                name: name.to_owned(),
+                old,
+                new: target.hex(),
+                commits: vec![],
+                summary,
+            })
             .await?)
     }
 
@@ -711,7 +907,8 @@ pub fn branch_ref(rev: &str) -> Result<String> {
 }
 
 pub fn is_pr_ref(rev: &str) -> bool {
-    rev.strip_prefix("refs/pr/").is_some_and(|n| !n.is_empty() && n.len() < 10 && n.bytes().all(|b| b.is_ascii_digit()))
+    rev.strip_prefix("refs/pr/")
+        .is_some_and(|n| !n.is_empty() && n.len() < 10 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Checks a branch or tag name by git's ref-name rules.
@@ -726,7 +923,9 @@ pub fn check_ref_name(name: &str) -> Result<()> {
         || name.contains("//")
         || name.contains("@{")
         || name == "@"
-        || name.chars().any(|c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+        || name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
         || name.split('/').any(|s| s.starts_with('.'))
     {
         return Err(bad());
@@ -746,7 +945,11 @@ fn commit_row(id: &ObjectId, c: &Commit) -> CommitRow {
 }
 
 enum Prepared {
-    Put { path: String, blob: ObjectId, lfs: Option<Pointer> },
+    Put {
+        path: String,
+        blob: ObjectId,
+        lfs: Option<Pointer>,
+    },
     DeleteFile(String),
     DeleteFolder(String),
 }
@@ -770,13 +973,21 @@ impl MutTree {
                 let mut tree = Tree::default();
                 for (name, node) in map {
                     match node {
-                        MutNode::File(id) => tree.entries.push(TreeEntry { name: name.clone(), is_dir: false, id: *id }),
+                        MutNode::File(id) => tree.entries.push(TreeEntry {
+                            name: name.clone(),
+                            is_dir: false,
+                            id: *id,
+                        }),
                         MutNode::Dir(sub) => {
                             if sub.is_empty() {
                                 continue;
                             }
                             let id = sub.write(out);
-                            tree.entries.push(TreeEntry { name: name.clone(), is_dir: true, id });
+                            tree.entries.push(TreeEntry {
+                                name: name.clone(),
+                                is_dir: true,
+                                id,
+                            });
                         }
                     }
                 }
@@ -792,7 +1003,9 @@ impl MutTree {
     fn is_empty(&self) -> bool {
         match self {
             MutTree::Unloaded(_) => false,
-            MutTree::Loaded(m) => m.values().all(|n| matches!(n, MutNode::Dir(t) if t.is_empty())),
+            MutTree::Loaded(m) => m
+                .values()
+                .all(|n| matches!(n, MutNode::Dir(t) if t.is_empty())),
         }
     }
 }

@@ -24,7 +24,11 @@ impl ObjectId {
     }
 
     pub fn parse(hex_str: &str) -> Option<Self> {
-        if hex_str.len() != 40 || !hex_str.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if hex_str.len() != 40
+            || !hex_str
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return None;
         }
         let mut out = [0u8; 20];
@@ -122,7 +126,9 @@ impl Tree {
             let mode = &rest[..sp];
             rest = &rest[sp + 1..];
             let nul = rest.iter().position(|&b| b == 0).ok_or_else(bad)?;
-            let name = std::str::from_utf8(&rest[..nul]).map_err(|_| bad())?.to_owned();
+            let name = std::str::from_utf8(&rest[..nul])
+                .map_err(|_| bad())?
+                .to_owned();
             rest = &rest[nul + 1..];
             if rest.len() < 20 {
                 return Err(bad());
@@ -130,7 +136,11 @@ impl Tree {
             let mut id = [0u8; 20];
             id.copy_from_slice(&rest[..20]);
             rest = &rest[20..];
-            entries.push(TreeEntry { name, is_dir: mode == MODE_DIR.as_bytes(), id: ObjectId(id) });
+            entries.push(TreeEntry {
+                name,
+                is_dir: mode == MODE_DIR.as_bytes(),
+                id: ObjectId(id),
+            });
         }
         Ok(Tree { entries })
     }
@@ -151,8 +161,17 @@ pub struct Signature {
 impl Signature {
     fn encode(&self) -> String {
         // Angle brackets and newlines would break the header line; git strips them too.
-        let clean = |s: &str| s.chars().filter(|c| !matches!(c, '<' | '>' | '\n' | '\r' | '\0')).collect::<String>();
-        format!("{} <{}> {} +0000", clean(&self.name), clean(&self.email), self.seconds)
+        let clean = |s: &str| {
+            s.chars()
+                .filter(|c| !matches!(c, '<' | '>' | '\n' | '\r' | '\0'))
+                .collect::<String>()
+        };
+        format!(
+            "{} <{}> {} +0000",
+            clean(&self.name),
+            clean(&self.email),
+            self.seconds
+        )
     }
 
     fn decode(s: &str) -> Option<Self> {
@@ -161,7 +180,11 @@ impl Signature {
         let name = s[..lt].trim_end().to_owned();
         let email = s[lt + 1..gt].to_owned();
         let seconds = s[gt + 1..].split_whitespace().next()?.parse().ok()?;
-        Some(Signature { name, email, seconds })
+        Some(Signature {
+            name,
+            email,
+            seconds,
+        })
     }
 }
 
@@ -228,7 +251,11 @@ impl Commit {
 pub fn message(summary: &str, description: &str) -> String {
     let summary = summary.trim();
     let description = description.trim();
-    if description.is_empty() { format!("{summary}\n") } else { format!("{summary}\n\n{description}\n") }
+    if description.is_empty() {
+        format!("{summary}\n")
+    } else {
+        format!("{summary}\n\n{description}\n")
+    }
 }
 
 #[cfg(test)]
@@ -238,9 +265,15 @@ mod tests {
     #[test]
     fn blob_ids_match_git() {
         // `printf 'hello\n' | git hash-object --stdin`
-        assert_eq!(ObjectId::hash(Kind::Blob, b"hello\n").hex(), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(
+            ObjectId::hash(Kind::Blob, b"hello\n").hex(),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
         // The empty tree every git knows.
-        assert_eq!(ObjectId::hash(Kind::Tree, &Tree::default().encode()).hex(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(
+            ObjectId::hash(Kind::Tree, &Tree::default().encode()).hex(),
+            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        );
     }
 
     #[test]
@@ -248,9 +281,21 @@ mod tests {
         let id = ObjectId([0; 20]);
         let mut t = Tree {
             entries: vec![
-                TreeEntry { name: "a.txt".into(), is_dir: false, id },
-                TreeEntry { name: "a".into(), is_dir: true, id },
-                TreeEntry { name: "a-b".into(), is_dir: false, id },
+                TreeEntry {
+                    name: "a.txt".into(),
+                    is_dir: false,
+                    id,
+                },
+                TreeEntry {
+                    name: "a".into(),
+                    is_dir: true,
+                    id,
+                },
+                TreeEntry {
+                    name: "a-b".into(),
+                    is_dir: false,
+                    id,
+                },
             ],
         };
         t.sort();
@@ -261,7 +306,11 @@ mod tests {
 
     #[test]
     fn commits_round_trip() {
-        let sig = Signature { name: "Ada".into(), email: "ada@example.org".into(), seconds: 1_700_000_000 };
+        let sig = Signature {
+            name: "Ada".into(),
+            email: "ada@example.org".into(),
+            seconds: 1_700_000_000,
+        };
         let c = Commit {
             tree: ObjectId([1; 20]),
             parents: vec![ObjectId([2; 20])],

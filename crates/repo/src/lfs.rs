@@ -28,7 +28,10 @@ impl Pointer {
         if lines.next().is_some() || !is_sha256(oid) {
             return None;
         }
-        let p = Pointer { oid: oid.to_owned(), size: size.parse().ok()? };
+        let p = Pointer {
+            oid: oid.to_owned(),
+            size: size.parse().ok()?,
+        };
         (p.encode().as_bytes() == data).then_some(p)
     }
 
@@ -43,7 +46,9 @@ pub fn content_key(oid: &str) -> String {
 }
 
 pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -52,9 +57,15 @@ mod tests {
 
     #[test]
     fn pointers_round_trip_and_only_canonical_text_parses() {
-        let p = Pointer { oid: "a".repeat(64), size: 42 };
+        let p = Pointer {
+            oid: "a".repeat(64),
+            size: 42,
+        };
         assert_eq!(Pointer::parse(p.encode().as_bytes()), Some(p.clone()));
-        assert_eq!(Pointer::parse(p.encode().replace("size 42", "size 042").as_bytes()), None);
+        assert_eq!(
+            Pointer::parse(p.encode().replace("size 42", "size 042").as_bytes()),
+            None
+        );
         assert_eq!(Pointer::parse(p.encode().trim_end().as_bytes()), None);
         assert_eq!(Pointer::parse(b"hello"), None);
     }

@@ -16,5 +16,7 @@ pub mod git;
 pub mod lfs;
 pub mod path;
 
-pub use engine::{CommitOutcome, CommitRequest, DEFAULT_BRANCH, Engine, Entry, FileEntry, Op, Revision};
+pub use engine::{
+    CommitOutcome, CommitRequest, DEFAULT_BRANCH, Engine, Entry, FileEntry, Op, Revision,
+};
 pub use error::{Error, Result};

@@ -8,7 +8,9 @@ use crate::Error;
 pub fn check_name(name: &str) -> Result<(), Error> {
     let ok = !name.is_empty()
         && name.len() <= 96
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && !name.starts_with(['-', '.'])
         && !name.ends_with(['-', '.'])
         && !name.contains("--")
@@ -26,8 +28,9 @@ pub fn check_name(name: &str) -> Result<(), Error> {
 
 /// Splits and checks `namespace/name`.
 pub fn check_repo_id(id: &str) -> Result<(&str, &str), Error> {
-    let (ns, name) =
-        id.split_once('/').ok_or_else(|| Error::InvalidName(format!("Invalid repo id {id:?}: expected namespace/name")))?;
+    let (ns, name) = id.split_once('/').ok_or_else(|| {
+        Error::InvalidName(format!("Invalid repo id {id:?}: expected namespace/name"))
+    })?;
     check_name(ns)?;
     check_name(name)?;
     Ok((ns, name))
@@ -92,14 +95,33 @@ mod tests {
 
     #[test]
     fn hub_style_names_are_accepted() {
-        for ok in ["Qwen2.5-0.5B-Instruct", "gpt2", "a", "bert_base.v1", "Meta-Llama-3-8B"] {
+        for ok in [
+            "Qwen2.5-0.5B-Instruct",
+            "gpt2",
+            "a",
+            "bert_base.v1",
+            "Meta-Llama-3-8B",
+        ] {
             assert!(check_name(ok).is_ok(), "{ok}");
         }
     }
 
     #[test]
     fn hostile_names_are_rejected() {
-        for bad in ["", "-a", "a-", ".a", "a.", "a--b", "a..b", "a/b", "a b", "é", "x.git", &"a".repeat(97)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            ".a",
+            "a.",
+            "a--b",
+            "a..b",
+            "a/b",
+            "a b",
+            "é",
+            "x.git",
+            &"a".repeat(97),
+        ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
         assert!(check_repo_id("noslash").is_err());
@@ -109,7 +131,14 @@ mod tests {
 
     #[test]
     fn awful_but_legal_paths_are_accepted() {
-        for ok in ["README.md", "a/b/c.bin", "subfolder/to?/awful?filename%you:should,never.give", "données/été.csv", ".gitattributes", "..foo"] {
+        for ok in [
+            "README.md",
+            "a/b/c.bin",
+            "subfolder/to?/awful?filename%you:should,never.give",
+            "données/été.csv",
+            ".gitattributes",
+            "..foo",
+        ] {
             assert!(check_path(ok).is_ok(), "{ok}");
         }
     }
@@ -117,8 +146,20 @@ mod tests {
     #[test]
     fn traversal_and_tricks_are_rejected() {
         for bad in [
-            "", "/etc/passwd", "../x", "a/../../x", "a/./b", "a//b", "a/", "a\\b", "a\0b", "a\nb", ".git/config",
-            "sub/.GIT/hooks", "evil\u{202E}txt.exe", "zero\u{200B}width",
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/./b",
+            "a//b",
+            "a/",
+            "a\\b",
+            "a\0b",
+            "a\nb",
+            ".git/config",
+            "sub/.GIT/hooks",
+            "evil\u{202E}txt.exe",
+            "zero\u{200B}width",
         ] {
             assert!(check_path(bad).is_err(), "{bad:?}");
         }

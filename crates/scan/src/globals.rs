@@ -711,7 +711,7 @@ fn under(module: &str, prefix: &str) -> bool {
         || (module.starts_with(prefix) && module.as_bytes().get(prefix.len()) == Some(&b'.'))
 }
 
-fn is_identifier_path(s: &str) -> bool {
+pub(crate) fn is_identifier_path(s: &str) -> bool {
     !s.is_empty()
         && s.split('.').all(|c| {
             let mut ch = c.chars();

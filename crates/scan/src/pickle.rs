@@ -472,6 +472,14 @@ struct Ctx<'a> {
 impl Machine {
     fn global(&mut self, module: &str, name: &str, at: u64, cx: &mut Ctx) -> R<V> {
         let (m, n) = globals::normalise(module, name);
+        // No module or attribute can have such a name, so the loader's import fails here and
+        // nothing after this opcode runs. Text such as a CSV starting `id,...` (INST) reads like
+        // this; without a magic number it is then not a pickle at all (see `fail`).
+        if !globals::is_identifier_path(&m) || !globals::is_identifier_path(&n) {
+            return Err(Box::new(Fail::Malformed(format!(
+                "malformed global name {m:?} {n:?}"
+            ))));
+        }
         let class = globals::classify(&m, &n);
         self.globals_seen = self.globals_seen.saturating_add(1);
         match &class {

@@ -330,3 +330,40 @@ fn an_extension_code_in_a_broken_magicless_pickle_is_reported() {
     let r = scan_bytes(b"\x82\x01)R\xff");
     assert_eq!(r.verdict, Verdict::Unsafe, "{r:#?}");
 }
+
+/// Text that starts with a protocol-0 opcode letter (`i` is INST, `c` is GLOBAL) is text: the
+/// names it would give the loader cannot be imported, so nothing could run.
+#[test]
+fn text_that_reads_like_protocol_0_is_text() {
+    for text in [
+        &b"id,text,label\n0,sentence number 0,0\n1,sentence number 1,1\n"[..],
+        b"con,fig\nvalue,here\n",
+        b"i\n\n",
+    ] {
+        let r = agora_scan::scan_bytes(text);
+        assert_eq!(
+            r.verdict,
+            agora_scan::Verdict::Safe,
+            "{:?}: {r:?}",
+            String::from_utf8_lossy(text)
+        );
+        assert_ne!(r.format, "pickle");
+    }
+    // A gadget before the unimportable name has already run: still unsafe.
+    let after_gadget = b"cos\nsystem\n(S'echo'\ntR0id,text\nlabel\n.";
+    assert_eq!(
+        agora_scan::scan_bytes(after_gadget).verdict,
+        agora_scan::Verdict::Unsafe
+    );
+    // With a magic number it claims to be a pickle: a malformed name stays fail-closed.
+    let with_magic = b"\x80\x02id,text\nlabel\n.";
+    assert_eq!(
+        agora_scan::scan_bytes(with_magic).verdict,
+        agora_scan::Verdict::Unsafe
+    );
+    // A real gadget is still a gadget.
+    assert_eq!(
+        agora_scan::scan_bytes(b"cos\nsystem\n(S'echo'\ntR.").verdict,
+        agora_scan::Verdict::Unsafe
+    );
+}

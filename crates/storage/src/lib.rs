@@ -31,7 +31,8 @@ pub fn format_ms(ms: i64) -> String {
     let f = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    t.format(&f).unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
+    t.format(&f)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
 }
 
 #[cfg(test)]
@@ -39,6 +40,9 @@ mod tests {
     #[test]
     fn dates_end_in_z_with_milliseconds() {
         assert_eq!(super::format_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::format_ms(1_714_564_800_123), "2024-05-01T12:00:00.123Z");
+        assert_eq!(
+            super::format_ms(1_714_564_800_123),
+            "2024-05-01T12:00:00.123Z"
+        );
     }
 }

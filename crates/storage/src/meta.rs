@@ -8,7 +8,14 @@ use crate::{Result, model::*};
 #[async_trait]
 pub trait Meta: Send + Sync + 'static {
     // Accounts.
-    async fn create_account(&self, name: &str, kind: AccountKind, fullname: &str, email: Option<&str>, is_admin: bool) -> Result<Account>;
+    async fn create_account(
+        &self,
+        name: &str,
+        kind: AccountKind,
+        fullname: &str,
+        email: Option<&str>,
+        is_admin: bool,
+    ) -> Result<Account>;
     /// Case-insensitive.
     async fn account_by_name(&self, name: &str) -> Result<Option<Account>>;
     async fn account(&self, id: Id) -> Result<Option<Account>>;
@@ -17,7 +24,13 @@ pub trait Meta: Send + Sync + 'static {
     async fn memberships(&self, user: Id) -> Result<Vec<Membership>>;
 
     // Tokens: only the hash is stored.
-    async fn create_token(&self, user: Id, name: &str, role: TokenRole, hash: &str) -> Result<Token>;
+    async fn create_token(
+        &self,
+        user: Id,
+        name: &str,
+        role: TokenRole,
+        hash: &str,
+    ) -> Result<Token>;
     async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>>;
     async fn touch_token(&self, id: Id, at: i64) -> Result<()>;
 

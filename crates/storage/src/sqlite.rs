@@ -5,7 +5,9 @@ use std::{path::Path, str::FromStr, time::Duration};
 use async_trait::async_trait;
 use sqlx::{
     AssertSqlSafe, Row, SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
 };
 
 use crate::{Error, Meta, Result, model::*, now_ms};
@@ -30,7 +32,10 @@ impl SqliteMeta {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
@@ -45,7 +50,11 @@ fn account_from(row: &SqliteRow) -> Result<Account> {
     Ok(Account {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        kind: if kind == "org" { AccountKind::Org } else { AccountKind::User },
+        kind: if kind == "org" {
+            AccountKind::Org
+        } else {
+            AccountKind::User
+        },
         fullname: row.try_get("fullname")?,
         email: row.try_get("email")?,
         is_admin: row.try_get("is_admin")?,
@@ -82,7 +91,11 @@ fn token_from(row: &SqliteRow) -> Result<Token> {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
         name: row.try_get("name")?,
-        role: if role == "write" { TokenRole::Write } else { TokenRole::Read },
+        role: if role == "write" {
+            TokenRole::Write
+        } else {
+            TokenRole::Read
+        },
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
     })
@@ -107,7 +120,10 @@ fn unique_violation(e: &sqlx::Error) -> bool {
 /// Applies a ref update inside `tx`; false when the compare-and-swap lost.
 async fn apply_ref_update(tx: &mut sqlx::SqliteConnection, u: &RefUpdate) -> Result<bool> {
     let moved = match &u.old {
-        Some(old) => sqlx::query("UPDATE refs SET target = $1 WHERE repo_id = $2 AND name = $3 AND target = $4")
+        Some(old) => {
+            sqlx::query(
+                "UPDATE refs SET target = $1 WHERE repo_id = $2 AND name = $3 AND target = $4",
+            )
             .bind(&u.new)
             .bind(u.repo_id)
             .bind(&u.name)
@@ -115,7 +131,8 @@ async fn apply_ref_update(tx: &mut sqlx::SqliteConnection, u: &RefUpdate) -> Res
             .execute(&mut *tx)
             .await?
             .rows_affected()
-            == 1,
+                == 1
+        }
         None => match sqlx::query("INSERT INTO refs (repo_id, name, target) VALUES ($1, $2, $3)")
             .bind(u.repo_id)
             .bind(&u.name)
@@ -168,7 +185,14 @@ async fn apply_ref_update(tx: &mut sqlx::SqliteConnection, u: &RefUpdate) -> Res
 
 #[async_trait]
 impl Meta for SqliteMeta {
-    async fn create_account(&self, name: &str, kind: AccountKind, fullname: &str, email: Option<&str>, is_admin: bool) -> Result<Account> {
+    async fn create_account(
+        &self,
+        name: &str,
+        kind: AccountKind,
+        fullname: &str,
+        email: Option<&str>,
+        is_admin: bool,
+    ) -> Result<Account> {
         let kind_s = match kind {
             AccountKind::User => "user",
             AccountKind::Org => "org",
@@ -188,18 +212,26 @@ impl Meta for SqliteMeta {
         .await;
         match res {
             Ok(row) => account_from(&row),
-            Err(e) if unique_violation(&e) => Err(Error::Conflict(format!("the name {name} is taken"))),
+            Err(e) if unique_violation(&e) => {
+                Err(Error::Conflict(format!("the name {name} is taken")))
+            }
             Err(e) => Err(e.into()),
         }
     }
 
     async fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
-        let row = sqlx::query("SELECT * FROM accounts WHERE name_key = $1").bind(key(name)).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM accounts WHERE name_key = $1")
+            .bind(key(name))
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(account_from).transpose()
     }
 
     async fn account(&self, id: Id) -> Result<Option<Account>> {
-        let row = sqlx::query("SELECT * FROM accounts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(account_from).transpose()
     }
 
@@ -217,11 +249,12 @@ impl Meta for SqliteMeta {
     }
 
     async fn role_in(&self, org: Id, user: Id) -> Result<Option<Role>> {
-        let role: Option<String> = sqlx::query_scalar("SELECT role FROM members WHERE org_id = $1 AND user_id = $2")
-            .bind(org)
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await?;
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM members WHERE org_id = $1 AND user_id = $2")
+                .bind(org)
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(role.as_deref().and_then(Role::parse))
     }
 
@@ -236,12 +269,21 @@ impl Meta for SqliteMeta {
         rows.iter()
             .map(|r| {
                 let role: String = r.try_get("member_role")?;
-                Ok(Membership { org: account_from(r)?, role: Role::parse(&role).unwrap_or(Role::Read) })
+                Ok(Membership {
+                    org: account_from(r)?,
+                    role: Role::parse(&role).unwrap_or(Role::Read),
+                })
             })
             .collect()
     }
 
-    async fn create_token(&self, user: Id, name: &str, role: TokenRole, hash: &str) -> Result<Token> {
+    async fn create_token(
+        &self,
+        user: Id,
+        name: &str,
+        role: TokenRole,
+        hash: &str,
+    ) -> Result<Token> {
         let row = sqlx::query(
             "INSERT INTO tokens (user_id, name, hash, role, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
         )
@@ -256,25 +298,39 @@ impl Meta for SqliteMeta {
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>> {
-        let row = sqlx::query("SELECT * FROM tokens WHERE hash = $1").bind(hash).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(token_from).transpose()
     }
 
     async fn touch_token(&self, id: Id, at: i64) -> Result<()> {
-        sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     async fn setting(&self, k: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(k).fetch_optional(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(k)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn setting_or_insert(&self, k: &str, value: &str) -> Result<String> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(k)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(k)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
         self.setting(k).await?.ok_or(Error::NotFound)
     }
 
@@ -316,8 +372,13 @@ impl Meta for SqliteMeta {
     }
 
     async fn repo_by_name(&self, kind: RepoType, full_name: &str) -> Result<Option<Repo>> {
-        let sql = format!("SELECT {REPO_COLUMNS} FROM repos r WHERE r.kind = $1 AND r.full_key = $2");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(kind.as_str()).bind(key(full_name)).fetch_optional(&self.pool).await?;
+        let sql =
+            format!("SELECT {REPO_COLUMNS} FROM repos r WHERE r.kind = $1 AND r.full_key = $2");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(kind.as_str())
+            .bind(key(full_name))
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(repo_from).transpose()
     }
 
@@ -325,24 +386,37 @@ impl Meta for SqliteMeta {
         let sql = format!(
             "SELECT {REPO_COLUMNS} FROM redirects d JOIN repos r ON r.id = d.repo_id WHERE d.kind = $1 AND d.full_key = $2"
         );
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(kind.as_str()).bind(key(full_name)).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(kind.as_str())
+            .bind(key(full_name))
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(repo_from).transpose()
     }
 
     async fn repo(&self, id: Id) -> Result<Option<Repo>> {
         let sql = format!("SELECT {REPO_COLUMNS} FROM repos r WHERE r.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(repo_from).transpose()
     }
 
     async fn delete_repo(&self, id: Id) -> Result<()> {
-        sqlx::query("DELETE FROM repos WHERE id = $1").bind(id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM repos WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     async fn move_repo(&self, id: Id, owner: Id, namespace: &str, name: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let old = sqlx::query("SELECT kind, full_key FROM repos WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let old = sqlx::query("SELECT kind, full_key FROM repos WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
         let kind: String = old.try_get("kind")?;
         let old_key: String = old.try_get("full_key")?;
         let new_key = key(&format!("{namespace}/{name}"));
@@ -356,10 +430,16 @@ impl Meta for SqliteMeta {
             .await;
         match res {
             Ok(_) => {}
-            Err(e) if unique_violation(&e) => return Err(Error::Conflict(format!("{namespace}/{name}"))),
+            Err(e) if unique_violation(&e) => {
+                return Err(Error::Conflict(format!("{namespace}/{name}")));
+            }
             Err(e) => return Err(e.into()),
         }
-        sqlx::query("DELETE FROM redirects WHERE kind = $1 AND full_key = $2").bind(&kind).bind(&new_key).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM redirects WHERE kind = $1 AND full_key = $2")
+            .bind(&kind)
+            .bind(&new_key)
+            .execute(&mut *tx)
+            .await?;
         if old_key != new_key {
             sqlx::query(
                 "INSERT INTO redirects (kind, full_key, repo_id) VALUES ($1, $2, $3) \
@@ -376,7 +456,11 @@ impl Meta for SqliteMeta {
     }
 
     async fn set_private(&self, id: Id, private: bool) -> Result<()> {
-        sqlx::query("UPDATE repos SET private = $1 WHERE id = $2").bind(private).bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE repos SET private = $1 WHERE id = $2")
+            .bind(private)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -390,7 +474,10 @@ impl Meta for SqliteMeta {
     }
 
     async fn count_download(&self, id: Id) -> Result<()> {
-        sqlx::query("UPDATE repos SET downloads = downloads + 1 WHERE id = $1").bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE repos SET downloads = downloads + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -421,7 +508,9 @@ impl Meta for SqliteMeta {
         for _ in &q.tags {
             let i = next();
             tag_args.push(i);
-            sql.push_str(&format!(" AND EXISTS (SELECT 1 FROM json_each(r.tags) t WHERE t.value = ${i})"));
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM json_each(r.tags) t WHERE t.value = ${i})"
+            ));
         }
         let mut grade_args = Vec::new();
         for (field, _) in &q.grades {
@@ -446,7 +535,9 @@ impl Meta for SqliteMeta {
         let dir = if q.descending { "DESC" } else { "ASC" };
         let limit_i = next();
         let offset_i = next();
-        sql.push_str(&format!(" ORDER BY {col} {dir}, r.id {dir} LIMIT ${limit_i} OFFSET ${offset_i}"));
+        sql.push_str(&format!(
+            " ORDER BY {col} {dir}, r.id {dir} LIMIT ${limit_i} OFFSET ${offset_i}"
+        ));
 
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(q.kind.as_str());
         if let Some(v) = q.viewer {
@@ -464,21 +555,37 @@ impl Meta for SqliteMeta {
         for (_, v) in &q.grades {
             query = query.bind(v.clone());
         }
-        let rows = query.bind(q.limit).bind(q.offset).fetch_all(&self.pool).await?;
+        let rows = query
+            .bind(q.limit)
+            .bind(q.offset)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(repo_from).collect()
     }
 
     async fn next_pr(&self, id: Id) -> Result<i64> {
-        let n: i64 = sqlx::query_scalar("UPDATE repos SET next_pr = next_pr + 1 WHERE id = $1 RETURNING next_pr - 1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE repos SET next_pr = next_pr + 1 WHERE id = $1 RETURNING next_pr - 1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(n)
     }
 
     async fn refs(&self, repo: Id) -> Result<Vec<Ref>> {
-        let rows = sqlx::query("SELECT name, target FROM refs WHERE repo_id = $1 ORDER BY name").bind(repo).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok(Ref { name: r.try_get("name")?, target: r.try_get("target")? })).collect()
+        let rows = sqlx::query("SELECT name, target FROM refs WHERE repo_id = $1 ORDER BY name")
+            .bind(repo)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Ref {
+                    name: r.try_get("name")?,
+                    target: r.try_get("target")?,
+                })
+            })
+            .collect()
     }
 
     async fn get_ref(&self, repo: Id, name: &str) -> Result<Option<Ref>> {
@@ -487,7 +594,13 @@ impl Meta for SqliteMeta {
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| Ok(Ref { name: r.try_get("name")?, target: r.try_get("target")? })).transpose()
+        row.map(|r| {
+            Ok(Ref {
+                name: r.try_get("name")?,
+                target: r.try_get("target")?,
+            })
+        })
+        .transpose()
     }
 
     async fn move_ref(&self, update: RefUpdate) -> Result<bool> {
@@ -524,12 +637,14 @@ impl Meta for SqliteMeta {
     async fn commits_with_prefix(&self, repo: Id, prefix: &str) -> Result<Vec<String>> {
         // The range form (instead of LIKE) keeps this an index seek on every database.
         let upper = format!("{prefix}g");
-        Ok(sqlx::query_scalar("SELECT sha FROM commits WHERE repo_id = $1 AND sha >= $2 AND sha < $3 LIMIT 2")
-            .bind(repo)
-            .bind(prefix)
-            .bind(upper)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT sha FROM commits WHERE repo_id = $1 AND sha >= $2 AND sha < $3 LIMIT 2",
+        )
+        .bind(repo)
+        .bind(prefix)
+        .bind(upper)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn set_scan_policy(&self, id: Id, flag_only: bool) -> Result<()> {
@@ -562,7 +677,10 @@ impl Meta for SqliteMeta {
         // Chunks keep each statement within every database's parameter limit.
         for chunk in content_ids.chunks(500) {
             let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT content_id, verdict, ruleset, report FROM scans WHERE content_id IN ({})", params.join(", "));
+            let sql = format!(
+                "SELECT content_id, verdict, ruleset, report FROM scans WHERE content_id IN ({})",
+                params.join(", ")
+            );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for id in chunk {
                 q = q.bind(id.clone());
@@ -630,10 +748,12 @@ impl Meta for SqliteMeta {
     }
 
     async fn lfs_size(&self, repo: Id, oid: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT size FROM lfs_objects WHERE repo_id = $1 AND oid = $2")
-            .bind(repo)
-            .bind(oid)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT size FROM lfs_objects WHERE repo_id = $1 AND oid = $2")
+                .bind(repo)
+                .bind(oid)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 }
