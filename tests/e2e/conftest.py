@@ -109,9 +109,17 @@ def _start_hub() -> Hub:
     bob = _account(data, "bob")
     org = "acme-lab"
     _cli(data, "org", "create", org, "--owner", alice.name)
+    return _serve(work, data, alice, bob, org)
 
+
+def _restart_hub(old: Hub) -> Hub:
+    """A new server process on the same data folder (the old one must have stopped)."""
+    return _serve(old.work_dir, old.data_dir, old.alice, old.bob, old.org)
+
+
+def _serve(work: Path, data: Path, alice: Account, bob: Account, org: str) -> Hub:
     log_path = work / "server.log"
-    log = open(log_path, "wb")
+    log = open(log_path, "ab")
     env = dict(os.environ)
     env.setdefault("RUST_LOG", "info")
     env["NO_COLOR"] = "1"

@@ -57,6 +57,7 @@ pub async fn serve(cfg: Config) -> Result<(), Error> {
     // Tests and scripts read this line to find the port when started on port 0.
     println!("agora listening on http://{addr}");
     tracing::info!(%addr, data_dir = %cfg.data_dir.display(), "serving");
+    agora_api::start_background(hub.clone());
     axum::serve(listener, agora_api::router(hub))
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -103,6 +103,11 @@ pub fn repo_type(plural: &str) -> ApiResult<RepoType> {
     }
 }
 
+/// Work the hub does beside serving requests.
+pub fn start_background(state: AppState) {
+    tokio::spawn(scanning::rescan_stale(state));
+}
+
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let repo = "/api/{kind}/{ns}/{name}";

@@ -204,6 +204,53 @@ pub async fn ensure_scanned(state: &AppState, commit: &ObjectId) -> ApiResult<()
     Ok(())
 }
 
+/// Where the content a verdict is about is stored.
+fn key_of(content_id: &str) -> Option<String> {
+    if let Some(oid) = content_id.strip_prefix("sha256:") {
+        return agora_repo::lfs::is_sha256(oid).then(|| content_key(oid));
+    }
+    content_id
+        .strip_prefix("git:")
+        .and_then(ObjectId::parse)
+        .map(|id| id.key())
+}
+
+/// Rescans, in the background, every stored file whose verdict came from other rules; started
+/// with the server, so a new rule set reaches files committed under the old one.
+pub async fn rescan_stale(state: AppState) {
+    let mut after = String::new();
+    let mut done = 0u64;
+    loop {
+        let batch = match state.meta.stale_scans(RULESET_VERSION, &after, 100).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "rescan stopped");
+                return;
+            }
+        };
+        let Some(last) = batch.last() else { break };
+        after = last.clone();
+        for id in batch {
+            let Some(key) = key_of(&id) else { continue };
+            let outcome = match scan_stored(&state, &key).await {
+                Ok(report) => store(&state, id.clone(), &report).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(()) => done += 1,
+                Err(e) => tracing::warn!(content = %id, error = %e.message, "rescan failed"),
+            }
+        }
+    }
+    if done > 0 {
+        tracing::info!(
+            files = done,
+            ruleset = RULESET_VERSION,
+            "rescanned files stored under older rules"
+        );
+    }
+}
+
 /// Verdicts of `files`, by content id.
 pub async fn verdicts(
     state: &AppState,

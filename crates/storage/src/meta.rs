@@ -72,6 +72,8 @@ pub trait Meta: Send + Sync + 'static {
 
     // Scanner verdicts, by content.
     async fn put_scan(&self, s: &ScanRecord) -> Result<()>;
+    /// Content ids after `after` whose verdict came from another rule set, in id order.
+    async fn stale_scans(&self, ruleset: &str, after: &str, limit: i64) -> Result<Vec<String>>;
     /// The records among `content_ids` that exist.
     async fn scans(&self, content_ids: &[String]) -> Result<Vec<ScanRecord>>;
 

@@ -672,6 +672,17 @@ impl Meta for SqliteMeta {
         Ok(())
     }
 
+    async fn stale_scans(&self, ruleset: &str, after: &str, limit: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT content_id FROM scans WHERE ruleset <> $1 AND content_id > $2 ORDER BY content_id LIMIT $3",
+        )
+        .bind(ruleset)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn scans(&self, content_ids: &[String]) -> Result<Vec<ScanRecord>> {
         let mut out = Vec::new();
         // Chunks keep each statement within every database's parameter limit.
