@@ -28,6 +28,7 @@ def test_model_info_carries_the_grades(new_repo, api):
     assert info.openness["bucket"] == "open-weights"
     assert info.openness["osaid"] == "fail"  # no training code or data information
     assert info.openness["licence"] == "Apache-2.0"  # the SPDX id of the card's apache-2.0
+    assert info.openness["licenceClass"] == "osi-approved"
 
 
 def test_the_report_lists_unmet_requirements(new_repo, api, raw, hub):
@@ -54,6 +55,10 @@ def test_listings_filter_by_grade(new_repo, api, hub):
     assert open_id in found and restricted_id not in found
     found = {m.id for m in api.list_models(author=hub.alice.name, filter="openness:restricted-weights")}
     assert restricted_id in found and open_id not in found
+    found = {m.id for m in api.list_models(author=hub.alice.name, filter="licence-class:community-model")}
+    assert restricted_id in found and open_id not in found
+    found = {m.id for m in api.list_models(author=hub.alice.name, filter=["licence-class:osi-approved", "openness:open-weights"])}
+    assert open_id in found and restricted_id not in found
 
 
 def test_badge_is_an_svg_naming_the_bucket(new_repo, api, raw):

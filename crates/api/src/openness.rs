@@ -189,6 +189,9 @@ pub async fn assess(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResu
         licence: full["licence"]["effective"]["key"]
             .as_str()
             .map(str::to_owned),
+        licence_class: full["licence"]["effective"]["class"]
+            .as_str()
+            .map(|c| c.replace('_', "-")),
         report: full.to_string(),
     };
     state.meta.put_assessment(&a).await?;
@@ -227,7 +230,7 @@ pub async fn summary(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiRes
         return Ok(v);
     }
     let a = assess(state, repo, commit).await?;
-    let v = json!({"bucket": a.bucket, "osaid": a.osaid, "mofClass": a.mof_class, "licence": a.licence});
+    let v = json!({"bucket": a.bucket, "osaid": a.osaid, "mofClass": a.mof_class, "licence": a.licence, "licenceClass": a.licence_class});
     cache_put(&state.reports.grades, key, v.clone(), 100_000);
     Ok(v)
 }
@@ -241,13 +244,15 @@ pub fn assess_later(state: AppState, repo: Repo, commit: ObjectId) {
     });
 }
 
-/// Listing filters over grades: `openness:<bucket>`, `osaid:pass|fail`, `mof:<class>`.
+/// Listing filters over grades: `openness:<bucket>`, `osaid:pass|fail`, `mof:<class>`,
+/// `licence-class:<class>` (or `license-class:`).
 pub fn grade_filter(f: &str) -> Option<(GradeField, String)> {
     let (k, v) = f.split_once(':')?;
     let field = match k {
         "openness" => GradeField::Bucket,
         "osaid" => GradeField::Osaid,
         "mof" => GradeField::MofClass,
+        "licence-class" | "license-class" => GradeField::LicenceClass,
         _ => return None,
     };
     Some((field, v.to_ascii_lowercase()))

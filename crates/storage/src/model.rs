@@ -243,6 +243,8 @@ pub struct Assessment {
     /// e.g. `class-i`, `class-ii`, `class-iii`, `unclassified`, `n/a`
     pub mof_class: String,
     pub licence: Option<String>,
+    /// e.g. `osi-approved`, `community-model`, `non-commercial`
+    pub licence_class: Option<String>,
     pub report: String,
 }
 
@@ -264,6 +266,7 @@ pub enum GradeField {
     Bucket,
     Osaid,
     MofClass,
+    LicenceClass,
 }
 
 #[derive(Clone, Debug)]

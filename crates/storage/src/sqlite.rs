@@ -520,6 +520,7 @@ impl Meta for SqliteMeta {
                 GradeField::Bucket => "bucket",
                 GradeField::Osaid => "osaid",
                 GradeField::MofClass => "mof_class",
+                GradeField::LicenceClass => "licence_class",
             };
             sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM assessments a WHERE a.repo_id = r.id AND a.commit_sha = r.head AND a.{col} = ${i})"
@@ -710,10 +711,11 @@ impl Meta for SqliteMeta {
 
     async fn put_assessment(&self, a: &Assessment) -> Result<()> {
         sqlx::query(
-            "INSERT INTO assessments (repo_id, commit_sha, bucket, osaid, mof_class, licence, report, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (repo_id, commit_sha) DO UPDATE SET \
+            "INSERT INTO assessments (repo_id, commit_sha, bucket, osaid, mof_class, licence, licence_class, report, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (repo_id, commit_sha) DO UPDATE SET \
              bucket = excluded.bucket, osaid = excluded.osaid, mof_class = excluded.mof_class, \
-             licence = excluded.licence, report = excluded.report, created_at = excluded.created_at",
+             licence = excluded.licence, licence_class = excluded.licence_class, report = excluded.report, \
+             created_at = excluded.created_at",
         )
         .bind(a.repo_id)
         .bind(&a.commit)
@@ -721,6 +723,7 @@ impl Meta for SqliteMeta {
         .bind(&a.osaid)
         .bind(&a.mof_class)
         .bind(&a.licence)
+        .bind(&a.licence_class)
         .bind(&a.report)
         .bind(now_ms())
         .execute(&self.pool)
@@ -742,6 +745,7 @@ impl Meta for SqliteMeta {
                 osaid: r.try_get("osaid")?,
                 mof_class: r.try_get("mof_class")?,
                 licence: r.try_get("licence")?,
+                licence_class: r.try_get("licence_class")?,
                 report: r.try_get("report")?,
             })
         })
