@@ -396,6 +396,15 @@ def raw(hub) -> Raw:
     return Raw(hub)
 
 
+def opaque(n: int) -> bytes:
+    """`n` bytes of opaque binary data. The first byte is NUL, which starts no format, so the
+    scanner reads it as data; random bytes alone start like some format (a pickle opcode, a
+    safetensors header length) about once in 500 files, and the tests must not depend on luck."""
+    import os
+
+    return b"\x00" + os.urandom(n - 1)
+
+
 def assert_hub_error(res: Response, status: int | tuple[int, ...], code: str | None = None):
     """The Hub's error contract: status, X-Error-Message, X-Request-Id, and X-Error-Code where the
     Hub defines one."""

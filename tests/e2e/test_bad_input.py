@@ -5,13 +5,12 @@ X-Request-Id, a JSON {"error": ...} body), and nothing is committed or left visi
 import base64
 import hashlib
 import json
-import os
 import socket
 import time
 import urllib.parse
 
 import pytest
-from conftest import assert_hub_error
+from conftest import assert_hub_error, opaque
 
 
 def b64(b: bytes) -> str:
@@ -276,11 +275,11 @@ def lfs_commit(raw, hub, repo_id, path, oid, size):
 
 
 def test_lfs_upload_with_wrong_content_or_size_is_refused(hub, raw, target):
-    good = os.urandom(50_000)
+    good = opaque(50_000)
     oid = hashlib.sha256(good).hexdigest()
     (obj,) = lfs_batch(raw, hub, target.id, [{"oid": oid, "size": len(good)}])["objects"]
     href = obj["actions"]["upload"]["href"]
-    for wrong in (os.urandom(len(good)), good[:-1], good + b"!", b""):
+    for wrong in (opaque(len(good)), good[:-1], good + b"!", b""):
         res = raw.request("PUT", href, body=wrong)
         assert_hub_error(res, (400, 422))
         res = lfs_commit(raw, hub, target.id, "weights.bin", oid, len(good))
@@ -301,7 +300,7 @@ def test_lfs_upload_with_wrong_content_or_size_is_refused(hub, raw, target):
 
 
 def test_lfs_upload_url_cannot_be_forged_or_reused_for_other_content(hub, raw, target):
-    good = os.urandom(1000)
+    good = opaque(1000)
     oid = hashlib.sha256(good).hexdigest()
     (obj,) = lfs_batch(raw, hub, target.id, [{"oid": oid, "size": len(good)}])["objects"]
     href = obj["actions"]["upload"]["href"]
@@ -313,7 +312,7 @@ def test_lfs_upload_url_cannot_be_forged_or_reused_for_other_content(hub, raw, t
 
 def test_multipart_upload_with_wrong_parts_is_refused(hub, raw, target):
     size = 17 * 1024 * 1024
-    good = os.urandom(1024) * (size // 1024)
+    good = opaque(1024) * (size // 1024)
     oid = hashlib.sha256(good).hexdigest()
     (obj,) = lfs_batch(raw, hub, target.id, [{"oid": oid, "size": size}])["objects"]
     upload = obj["actions"]["upload"]
@@ -349,7 +348,7 @@ def send_partial(hub, method, path, headers, declared_length, body_part):
 
 
 def test_lfs_upload_that_stops_half_way_leaves_nothing(hub, raw, target):
-    good = os.urandom(2_000_000)
+    good = opaque(2_000_000)
     oid = hashlib.sha256(good).hexdigest()
     (obj,) = lfs_batch(raw, hub, target.id, [{"oid": oid, "size": len(good)}])["objects"]
     href = urllib.parse.urlsplit(obj["actions"]["upload"]["href"])
@@ -410,7 +409,7 @@ def test_request_ids_are_unique(raw):
 def test_resolve_headers_and_ranges(hub, raw, api, new_repo):
     repo_id = new_repo("ranges")
     regular = b"0123456789" * 100
-    lfs = os.urandom(100_000)
+    lfs = opaque(100_000)
     api.upload_file(path_or_fileobj=regular, path_in_repo="r.txt", repo_id=repo_id)
     commit = api.upload_file(path_or_fileobj=lfs, path_in_repo="l.bin", repo_id=repo_id).oid
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import opaque
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_hf_create_upload_download(hub, hf, tmp_path, api):
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
     (src / "a.txt").write_text("A")
-    (src / "sub" / "b.bin").write_bytes(os.urandom(5000))
+    (src / "sub" / "b.bin").write_bytes(opaque(5000))
     hf("upload", repo_id, str(src), ".", "--commit-message", "from the cli")
     assert api.list_repo_commits(repo_id)[0].title == "from the cli"
     hf("upload", repo_id, str(src / "a.txt"), "single/a.txt")

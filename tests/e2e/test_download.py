@@ -12,6 +12,8 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfFileSystem, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
+from conftest import opaque
+
 
 def read(path) -> bytes:
     with open(path, "rb") as f:
@@ -146,7 +148,7 @@ def test_second_download_works_offline_from_the_cache(versioned_repo, api, isola
 
 def test_hf_file_system_lists_and_reads_with_ranges(hub, new_repo, api):
     repo_id = new_repo("fs")
-    data = os.urandom(300_000)
+    data = opaque(300_000)
     text = b"".join(b"line %05d\n" % i for i in range(5000))
     api.create_commit(
         repo_id,

@@ -1,10 +1,11 @@
 """Openness in the hub: every repository is graded from its files and card; the grades show in
 model_info, filter listings, and come as a report, a badge, a lineage view and AI-BOMs."""
 
+import io
 import json
-import os
 
 from huggingface_hub import CommitOperationAdd
+from conftest import opaque
 
 
 def push(api, repo_id, card: str, files: dict[str, bytes] | None = None):
@@ -17,8 +18,15 @@ OPEN_WEIGHTS_CARD = "---\nlicense: apache-2.0\nlibrary_name: transformers\n---\n
 LLAMA_CARD = "---\nlicense: llama3\n---\n# A Llama 3 model\n"
 
 
+def safetensors_file() -> bytes:
+    """A real (tiny) safetensors file: one float32 tensor of four values."""
+    header = json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}).encode()
+    header += b" " * (-len(header) % 8)
+    return len(header).to_bytes(8, "little") + header + bytes(16)
+
+
 def weights():
-    return {"model.safetensors": os.urandom(2048), "config.json": b'{"model_type": "llama"}'}
+    return {"model.safetensors": safetensors_file(), "config.json": b'{"model_type": "llama"}'}
 
 
 def test_model_info_carries_the_grades(new_repo, api):
@@ -131,3 +139,35 @@ def test_cyclonedx_boms_validate_against_the_official_schema(new_repo, api, raw)
         assert res.status == 200, (path, res)
         error = validator.validate_str(res.body.decode())
         assert error is None, (path, error)
+
+
+def test_spdx_boms_load_into_the_official_spdx_3_model(new_repo, api, raw):
+    """No offline copy of the SPDX 3.0.1 JSON schema exists on the registries this project can
+    reach; the SPDX project's own Python bindings, generated from the official 3.0.1 model, are
+    the check: every class, property, type and enum value must be known to them, every reference
+    must resolve, and writing the document back enforces the model's cardinalities."""
+    from spdx_python_model import v3_0_1 as spdx
+
+    data_id = new_repo("spdx-data", repo_type="dataset")
+    api.create_commit(
+        data_id,
+        repo_type="dataset",
+        operations=[CommitOperationAdd("README.md", b"---\nlicense: cc-by-4.0\n---\n# Data\n"), CommitOperationAdd("train.csv", b"a,b\n1,2\n")],
+        commit_message="data",
+    )
+    model_id = new_repo("spdx-model")
+    push(api, model_id, f"---\nlicense: apache-2.0\ndatasets: [{data_id}]\n---\n# Model\n", {**weights(), "train.py": b"print('train')\n"})
+    for path in [f"/api/models/{model_id}/bom/main?format=spdx", f"/api/datasets/{data_id}/bom/main?format=spdx"]:
+        res = raw.get(path)
+        assert res.status == 200, (path, res)
+        objects = spdx.SHACLObjectSet()
+        spdx.JSONLDDeserializer().read(io.StringIO(res.body.decode()), objects)
+        unresolved = {r for r in objects.link() if not r.startswith("https://spdx.org/licenses/")}
+        assert not unresolved, (path, unresolved)
+        spdx.JSONLDSerializer().write(objects, io.BytesIO())
+        kinds = {type(o).__name__ for o in objects.foreach()}
+        assert "SpdxDocument" in kinds, kinds
+        assert ("ai_AIPackage" if "models" in path else "dataset_DatasetPackage") in kinds, kinds
+    model_doc = raw.get(f"/api/models/{model_id}/bom/main?format=spdx").json()
+    relations = {o.get("relationshipType") for o in model_doc["@graph"] if o.get("type") == "Relationship"}
+    assert "trainedOn" in relations, relations

@@ -13,6 +13,7 @@ from huggingface_hub import (
     hf_hub_download,
 )
 from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError
+from conftest import opaque
 
 
 def sha256(b: bytes) -> str:
@@ -74,7 +75,7 @@ def test_upload_large_file_goes_through_lfs_multipart(new_repo, api, tmp_path, m
     repo_id = new_repo("large")
     size = 30 * 1024 * 1024 + 12345
     big = tmp_path / "big.bin"
-    chunk = os.urandom(1 << 20)
+    chunk = opaque(1 << 20)
     with open(big, "wb") as f:
         for i in range(size // len(chunk)):
             f.write(bytes([i % 251]) + chunk[1:])
@@ -141,7 +142,7 @@ def test_upload_folder_gitignore_already_in_the_repo(new_repo, api, tmp_path):
 
 def test_create_commit_with_every_operation_kind(new_repo, api):
     repo_id = new_repo("ops")
-    lfs_bytes = os.urandom(4096)
+    lfs_bytes = opaque(4096)
     first = api.create_commit(
         repo_id,
         operations=[
@@ -209,7 +210,7 @@ def test_uploading_identical_content_creates_no_commit(new_repo, api, tmp_path):
     n = len(api.list_repo_commits(repo_id))
     second = api.upload_file(path_or_fileobj=b"same", path_in_repo="same.txt", repo_id=repo_id)
     assert second.oid == first.oid
-    lfs = os.urandom(2000)
+    lfs = opaque(2000)
     third = api.upload_file(path_or_fileobj=lfs, path_in_repo="w.bin", repo_id=repo_id)
     assert api.upload_file(path_or_fileobj=lfs, path_in_repo="w.bin", repo_id=repo_id).oid == third.oid
     # a folder upload of unchanged content is a no-op too
@@ -290,7 +291,7 @@ def test_upload_readme_with_invalid_metadata_is_refused(new_repo, api):
 def test_uploads_to_datasets(new_repo, api):
     repo_id = new_repo("ds-upload", repo_type="dataset")
     api.upload_file(path_or_fileobj=b"a,b\n1,2\n", path_in_repo="data.csv", repo_id=repo_id, repo_type="dataset")
-    api.upload_file(path_or_fileobj=b"PAR1" + os.urandom(100), path_in_repo="x.parquet", repo_id=repo_id, repo_type="dataset")
+    api.upload_file(path_or_fileobj=b"PAR1" + opaque(100), path_in_repo="x.parquet", repo_id=repo_id, repo_type="dataset")
     assert read(hf_hub_download(repo_id, "data.csv", repo_type="dataset")) == b"a,b\n1,2\n"
     (pq,) = api.get_paths_info(repo_id, ["x.parquet"], repo_type="dataset")
     assert pq.lfs is not None

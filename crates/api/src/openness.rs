@@ -116,7 +116,8 @@ async fn snapshot(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResult
         repo_id: repo.full_name(),
         repo_type: repo_kind(repo.kind),
         revision: Some(commit.hex()),
-        created: Some(agora_storage::format_ms(c.committer.seconds * 1000)),
+        // SPDX 3 dates have whole seconds (`YYYY-MM-DDThh:mm:ssZ`), as commit times do.
+        created: Some(agora_storage::format_secs(c.committer.seconds)),
         files: out,
         readme: None,
         linked,

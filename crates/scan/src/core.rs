@@ -95,7 +95,9 @@ pub(crate) fn identify(h: &[u8]) -> Kind {
         let first = rest
             .iter()
             .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
-        if n >= 2 && first.is_some_and(|i| i < 64 && rest[i] == b'{') {
+        // No reader accepts a header over 100 MB (the reference parser's limit): bytes that
+        // claim one are not safetensors, whatever follows.
+        if (2..=100_000_000).contains(&n) && first.is_some_and(|i| i < 64 && rest[i] == b'{') {
             return Kind::Safetensors;
         }
     }

@@ -1875,9 +1875,16 @@ impl PickleStream {
                         return bad("LONG4 with negative length");
                     }
                     if l as usize > lim.retain_bytes {
-                        return Err(limit(format!("LONG4 of {l} bytes")));
+                        // Without a magic number this may be no pickle at all: stream the
+                        // digits like any long payload, so a file too short to hold them ends
+                        // as "not a pickle" and a real one is followed to its end.
+                        if self.mode != Mode::Speculative {
+                            return Err(limit(format!("LONG4 of {l} bytes")));
+                        }
+                        payload = Some((5, l as u64, false));
+                    } else {
+                        n = 5 + l as usize;
                     }
-                    n = 5 + l as usize;
                 }
                 b'T' | b'X' | b'B' => {
                     if buf.len() < 5 {
@@ -1967,6 +1974,7 @@ impl PickleStream {
     }
 
     fn exec(&mut self, op: u8, b: &[u8], at: u64) -> R<Next> {
+        let speculative = self.mode == Mode::Speculative;
         let lim = &self.lim;
         let depth = self.depth;
         let Some(m) = self.machines.last_mut() else {
@@ -2293,6 +2301,12 @@ impl PickleStream {
                 };
                 let g = m.global(&mo, &na, at, &mut cx)?;
                 push!(g)
+            }
+            // Protocol 2 and 5 opcodes in bytes with no protocol header: CPython's extension
+            // registry is empty and no out-of-band buffers are given, so a loader fails here
+            // having imported nothing. Random or packed binary data starts like this often.
+            0x82..=0x84 | 0x97 if speculative => {
+                return bad(format!("opcode 0x{op:02x} without a protocol header"));
             }
             0x82..=0x84 => {
                 let code = match op {

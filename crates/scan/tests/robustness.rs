@@ -325,10 +325,14 @@ fn a_limit_hit_before_the_payload_is_never_safe_even_without_magic() {
 }
 
 #[test]
-fn an_extension_code_in_a_broken_magicless_pickle_is_reported() {
-    // No PROTO, EXT1 then garbage: not "just data".
-    let r = scan_bytes(b"\x82\x01)R\xff");
+fn an_extension_code_is_unsafe_in_a_pickle_and_data_without_a_protocol_header() {
+    // With PROTO 2 it is a pickle resolving a global through copyreg's registry: unsafe.
+    let r = scan_bytes(b"\x80\x02\x82\x01)R.");
     assert_eq!(r.verdict, Verdict::Unsafe, "{r:#?}");
+    // Without it, a loader fails at the opcode (CPython's registry is empty and nothing an
+    // attacker can ship fills it) before importing anything: 1 in 85 opaque files starts so.
+    let r = scan_bytes(b"\x82\x01)R\xff");
+    assert_eq!(r.verdict, Verdict::Safe, "{r:#?}");
 }
 
 /// Text that starts with a protocol-0 opcode letter (`i` is INST, `c` is GLOBAL) is text: the
@@ -364,6 +368,34 @@ fn text_that_reads_like_protocol_0_is_text() {
     // A real gadget is still a gadget.
     assert_eq!(
         agora_scan::scan_bytes(b"cos\nsystem\n(S'echo'\ntR.").verdict,
+        agora_scan::Verdict::Unsafe
+    );
+}
+
+/// Opaque binary data (encrypted blobs, raw tensor bytes such as ONNX external data) is data:
+/// bytes that start like a protocol-2+ opcode or a safetensors length without being one must not
+/// make a hub refuse the file.
+#[test]
+fn opaque_bytes_that_start_like_a_format_are_data() {
+    let mut tail = [0u8; 2048];
+    for (i, b) in tail.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(97).wrapping_add(13);
+    }
+    for head in [
+        &b"\x82\x07"[..],                     // EXT1: the extension registry is empty
+        b"\x84\xff\xff\xff\x7f",              // EXT4
+        b"\x97",                              // NEXT_BUFFER: no out-of-band buffers
+        b"\x8b\xff\xff\xff\x00",              // LONG4 longer than the file
+        b"\xb5\xa1\x9c\x2f\xf1\x7e\xd8\xac{", // a "safetensors" header of 12 EB
+    ] {
+        let mut data = head.to_vec();
+        data.extend_from_slice(&tail);
+        let r = agora_scan::scan_bytes(&data);
+        assert_eq!(r.verdict, agora_scan::Verdict::Safe, "{head:02x?}: {r:?}");
+    }
+    // With a protocol header they are pickles, judged as such.
+    assert_eq!(
+        agora_scan::scan_bytes(b"\x80\x02\x82\x07.").verdict,
         agora_scan::Verdict::Unsafe
     );
 }

@@ -35,6 +35,15 @@ pub fn format_ms(ms: i64) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
 }
 
+/// `2024-05-01T12:00:00Z`: whole seconds, as SPDX 3 requires of its dates.
+pub fn format_secs(secs: i64) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(&f)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
