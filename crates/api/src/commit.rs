@@ -269,12 +269,12 @@ pub async fn commit(
                         )));
                     }
                 };
-                if f.path == "README.md" {
-                    if let Err(e) = card::parse(&String::from_utf8_lossy(&content)) {
-                        return Err(ApiError::bad_request(format!(
-                            "Invalid metadata in README.md: {e}"
-                        )));
-                    }
+                if f.path == "README.md"
+                    && let Err(e) = card::parse(&String::from_utf8_lossy(&content))
+                {
+                    return Err(ApiError::bad_request(format!(
+                        "Invalid metadata in README.md: {e}"
+                    )));
                 }
                 ops.push(Op::Put {
                     path: f.path,
@@ -326,12 +326,12 @@ pub async fn commit(
     if header.summary.len() > 10_000 || header.description.len() > 1 << 20 {
         return Err(ApiError::bad_request("The commit message is too long"));
     }
-    if let Some(p) = &header.parent_commit {
-        if ObjectId::parse(&p.to_ascii_lowercase()).is_none() {
-            return Err(ApiError::bad_request(
-                "parentCommit must be a full commit id",
-            ));
-        }
+    if let Some(p) = &header.parent_commit
+        && ObjectId::parse(&p.to_ascii_lowercase()).is_none()
+    {
+        return Err(ApiError::bad_request(
+            "parentCommit must be a full commit id",
+        ));
     }
     crate::scanning::gate(&state, &repo, &ops).await?;
     let req = CommitRequest {

@@ -21,7 +21,7 @@ use crate::{
     AppState, BaseUrl,
     auth::{Caller, find_repo},
     error::{ApiError, ApiResult},
-    quote, quote_path, repo_type,
+    quote, repo_type,
 };
 
 /// Routes that are not under `/api`: `[datasets/]{ns}/{name}/resolve/{rev}/{path}` and
@@ -401,10 +401,10 @@ async fn entries_json(
                 json!({"type": "directory", "path": path, "oid": oid.hex()})
             }
         };
-        if let Some(c) = last.get(e.path()) {
-            if let Some(row) = state.meta.commit_row(repo.id, &c.hex()).await? {
-                v["lastCommit"] = json!({"id": row.sha, "title": row.title, "date": agora_storage::format_ms(row.date)});
-            }
+        if let Some(c) = last.get(e.path())
+            && let Some(row) = state.meta.commit_row(repo.id, &c.hex()).await?
+        {
+            v["lastCommit"] = json!({"id": row.sha, "title": row.title, "date": agora_storage::format_ms(row.date)});
         }
         out.push(v);
     }
@@ -470,16 +470,4 @@ pub async fn paths_info(
     Ok(Json(
         entries_json(&state, &repo, &revision.commit, &found, expand).await?,
     ))
-}
-
-/// `quote_path` is used by callers building file URLs.
-#[allow(dead_code)]
-pub fn file_url(base: &str, repo: &Repo, rev: &str, path: &str) -> String {
-    format!(
-        "{base}/{}{}/resolve/{}/{}",
-        repo.kind.url_prefix(),
-        repo.full_name(),
-        quote(rev),
-        quote_path(path)
-    )
 }

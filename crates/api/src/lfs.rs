@@ -421,23 +421,20 @@ pub async fn complete(
     let in_order = state.running.finish(u, parts + 1);
     let pass = match in_order {
         // Local folder: the parts were written in place into the staging file.
-        _ if objects.is_local() => {
-            let pass = match in_order {
-                Some(pass) => pass,
-                None => {
-                    let mut pass = Pass::new();
-                    let mut s = objects
-                        .read(&staging, None)
-                        .await
-                        .map_err(|_| ApiError::bad_request("No part was uploaded"))?;
-                    while let Some(chunk) = s.next().await {
-                        pass.update(&chunk.map_err(ApiError::internal)?);
-                    }
-                    pass
+        _ if objects.is_local() => match in_order {
+            Some(pass) => pass,
+            None => {
+                let mut pass = Pass::new();
+                let mut s = objects
+                    .read(&staging, None)
+                    .await
+                    .map_err(|_| ApiError::bad_request("No part was uploaded"))?;
+                while let Some(chunk) = s.next().await {
+                    pass.update(&chunk.map_err(ApiError::internal)?);
                 }
-            };
-            pass
-        }
+                pass
+            }
+        },
         Some(pass) => {
             objects.concat(&keys, &staging).await.map_err(|e| match e {
                 agora_storage::Error::NotFound => ApiError::bad_request("A part was not uploaded"),
@@ -549,7 +546,7 @@ pub struct Running(std::sync::Mutex<std::collections::HashMap<String, Slot>>);
 
 enum Slot {
     /// Parts before this one are hashed into the state.
-    Next(u64, Pass, std::time::Instant),
+    Next(u64, Box<Pass>, std::time::Instant),
     Busy(std::time::Instant),
     Poisoned(std::time::Instant),
 }
@@ -572,7 +569,7 @@ impl Running {
         }
         let (slot, hasher) = match m.remove(upload) {
             None if p == 1 => (Slot::Busy(now), Some(Pass::new())),
-            Some(Slot::Next(n, h, _)) if n == p => (Slot::Busy(now), Some(h)),
+            Some(Slot::Next(n, h, _)) if n == p => (Slot::Busy(now), Some(*h)),
             _ => (Slot::Poisoned(now), None),
         };
         m.insert(upload.to_owned(), slot);
@@ -584,7 +581,7 @@ impl Running {
         let mut m = self.lock();
         let now = std::time::Instant::now();
         let slot = match (m.remove(upload), hasher) {
-            (Some(Slot::Busy(_)), Some(h)) => Slot::Next(p + 1, h, now),
+            (Some(Slot::Busy(_)), Some(h)) => Slot::Next(p + 1, Box::new(h), now),
             _ => Slot::Poisoned(now),
         };
         m.insert(upload.to_owned(), slot);
@@ -593,7 +590,7 @@ impl Running {
     /// The finished state if exactly parts `1..next` were hashed in order.
     fn finish(&self, upload: &str, next: u64) -> Option<Pass> {
         match self.lock().remove(upload) {
-            Some(Slot::Next(n, h, _)) if n == next => Some(h),
+            Some(Slot::Next(n, h, _)) if n == next => Some(*h),
             _ => None,
         }
     }

@@ -190,11 +190,6 @@ pub fn quote(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }
 
-/// Percent-encodes a path keeping `/` (`quote(s)`).
-pub fn quote_path(s: &str) -> String {
-    s.split('/').map(quote).collect::<Vec<_>>().join("/")
-}
-
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')

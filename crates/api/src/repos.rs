@@ -393,15 +393,15 @@ fn summary_json(repo: &Repo) -> serde_json::Map<String, Value> {
     if let Some(sha) = &repo.head {
         m.insert("sha".into(), json!(sha));
     }
-    if repo.kind == RepoType::Model {
-        if let Some(card) = &card {
-            for (key, out) in [
-                ("library_name", "library_name"),
-                ("pipeline_tag", "pipeline_tag"),
-            ] {
-                if let Some(v) = card.get(key).filter(|v| v.is_string()) {
-                    m.insert(out.into(), v.clone());
-                }
+    if repo.kind == RepoType::Model
+        && let Some(card) = &card
+    {
+        for (key, out) in [
+            ("library_name", "library_name"),
+            ("pipeline_tag", "pipeline_tag"),
+        ] {
+            if let Some(v) = card.get(key).filter(|v| v.is_string()) {
+                m.insert(out.into(), v.clone());
             }
         }
     }
@@ -610,24 +610,22 @@ async fn list(
     let mut items = Vec::with_capacity(repos.len());
     for repo in &repos {
         let mut m = summary_json(repo);
-        if q.card_data || q.full {
-            if let Some(c) = repo
+        if (q.card_data || q.full)
+            && let Some(c) = repo
                 .card_data
                 .as_deref()
                 .and_then(|c| serde_json::from_str::<Value>(c).ok())
-            {
-                m.insert("cardData".into(), c);
-            }
+        {
+            m.insert("cardData".into(), c);
         }
-        if q.full {
-            if let Some(head) = repo
+        if q.full
+            && let Some(head) = repo
                 .head
                 .as_deref()
                 .and_then(agora_repo::git::ObjectId::parse)
-            {
-                let files = state.engine.list(&head, "", true).await?;
-                m.insert("siblings".into(), json!(siblings(&files, false)));
-            }
+        {
+            let files = state.engine.list(&head, "", true).await?;
+            m.insert("siblings".into(), json!(siblings(&files, false)));
         }
         items.push(Value::Object(m));
     }

@@ -19,10 +19,10 @@ pub fn front_matter(readme: &str) -> Option<&str> {
             continue;
         }
         let j = i + rest[i..].len() - rest[i..].trim_start_matches(['\r', '\n']).len();
-        if let Some(tail) = rest[j..].strip_prefix("---") {
-            if tail.is_empty() || tail.starts_with('\n') || tail.starts_with("\r\n") {
-                return Some(rest[..i].trim_start_matches(['\r', '\n']));
-            }
+        if let Some(tail) = rest[j..].strip_prefix("---")
+            && (tail.is_empty() || tail.starts_with('\n') || tail.starts_with("\r\n"))
+        {
+            return Some(rest[..i].trim_start_matches(['\r', '\n']));
         }
     }
     None

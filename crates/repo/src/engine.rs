@@ -165,8 +165,10 @@ pub struct Engine {
     cards: Cache<CardFacts>,
     /// Commits to one ref are serialised inside a process; the compare-and-swap of the ref
     /// still decides between processes.
-    ref_locks: Mutex<HashMap<(Id, String), Arc<tokio::sync::Mutex<()>>>>,
+    ref_locks: Mutex<HashMap<(Id, String), RefLock>>,
 }
+
+type RefLock = Arc<tokio::sync::Mutex<()>>;
 
 /// Tries a commit without `parentCommit` this many times against a moving branch.
 const MAX_REBASES: usize = 20;
@@ -261,13 +263,13 @@ impl Engine {
         }
         // The repository row carries the default branch's head, moved in the same transaction
         // as the ref itself: no second query for the most common revision.
-        if rev == DEFAULT_BRANCH || rev == MAIN_REF {
-            if let Some(commit) = repo.head.as_deref().and_then(ObjectId::parse) {
-                return Ok(Revision {
-                    commit,
-                    ref_name: Some(MAIN_REF.to_owned()),
-                });
-            }
+        if (rev == DEFAULT_BRANCH || rev == MAIN_REF)
+            && let Some(commit) = repo.head.as_deref().and_then(ObjectId::parse)
+        {
+            return Ok(Revision {
+                commit,
+                ref_name: Some(MAIN_REF.to_owned()),
+            });
         }
         let candidates: Vec<String> = if rev.starts_with("refs/") {
             vec![rev.to_owned()]
@@ -362,10 +364,8 @@ impl Engine {
             _ => return Err(Error::EntryNotFound(format!("{folder}: no such folder"))),
         };
         let whole = folder.is_empty() && recursive;
-        if whole {
-            if let Some(l) = self.listings.get(&oid) {
-                return Ok(l);
-            }
+        if whole && let Some(l) = self.listings.get(&oid) {
+            return Ok(l);
         }
         let mut out = Vec::new();
         self.walk(folder.to_owned(), oid, recursive, &mut out)
@@ -521,7 +521,7 @@ impl Engine {
 
     // ---- writing -------------------------------------------------------------------------
 
-    fn ref_lock(&self, repo: Id, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn ref_lock(&self, repo: Id, name: &str) -> RefLock {
         let mut m = self.ref_locks.lock().unwrap_or_else(|e| e.into_inner());
         if m.len() > 10_000 {
             m.retain(|_, v| Arc::strong_count(v) > 1);
@@ -600,10 +600,10 @@ impl Engine {
                 .get_ref(repo.id, &branch)
                 .await?
                 .ok_or_else(|| Error::RevisionNotFound(req.revision.clone()))?;
-            if let Some(parent) = &req.parent {
-                if !parent.eq_ignore_ascii_case(&head.target) {
-                    return Err(Error::Stale);
-                }
+            if let Some(parent) = &req.parent
+                && !parent.eq_ignore_ascii_case(&head.target)
+            {
+                return Err(Error::Stale);
             }
             let head_id = ObjectId::parse(&head.target)
                 .ok_or_else(|| Error::Corrupt(format!("ref {branch}")))?;
@@ -675,13 +675,12 @@ impl Engine {
                     check_path(path)?;
                     // A regular file that is itself an LFS pointer would expose whatever object
                     // it names: only pointers to objects this repository holds are accepted.
-                    if let Some(p) = Pointer::parse(content) {
-                        if self.meta.lfs_size(repo, &p.oid).await? != Some(p.size as i64) {
+                    if let Some(p) = Pointer::parse(content)
+                        && self.meta.lfs_size(repo, &p.oid).await? != Some(p.size as i64) {
                             return Err(Error::BadRequest(format!(
                                 "{path}: the file is an LFS pointer to an object this repository does not have"
                             )));
                         }
-                    }
                     let id = self.put_object(Kind::Blob, content.clone()).await?;
                     Prepared::Put { path: path.clone(), blob: id, lfs: None }
                 }
@@ -718,14 +717,14 @@ impl Engine {
                 }
                 Op::DeleteFile { path } => {
                     check_path(path)?;
-                    Prepared::DeleteFile(path.clone())
+                    Prepared::Delete { path: path.clone(), folder: false }
                 }
                 Op::DeleteFolder { path } => {
                     let p = crate::path::normalize_folder(path)?;
                     if p.is_empty() {
                         return Err(Error::BadRequest("cannot delete the root folder".into()));
                     }
-                    Prepared::DeleteFolder(p)
+                    Prepared::Delete { path: p, folder: true }
                 }
             });
         }
@@ -758,33 +757,19 @@ impl Engine {
                     }
                     dir.insert(name.to_owned(), MutNode::File(*blob));
                 }
-                Prepared::DeleteFile(path) => {
+                Prepared::Delete { path, folder } => {
                     let (dirs, name) = split(path);
-                    let missing = || Error::EntryNotFound(format!("{path}: no such file"));
+                    let what = if *folder { "folder" } else { "file" };
+                    let missing = || Error::EntryNotFound(format!("{path}: no such {what}"));
                     let dir = self
                         .descend(&mut tree, &dirs, false, path)
                         .await?
                         .ok_or_else(missing)?;
                     match dir.get(name) {
-                        Some(MutNode::File(_)) => {
-                            dir.remove(name);
-                        }
+                        Some(MutNode::Dir(_)) if *folder => dir.remove(name),
+                        Some(MutNode::File(_)) if !*folder => dir.remove(name),
                         _ => return Err(missing()),
-                    }
-                }
-                Prepared::DeleteFolder(path) => {
-                    let (dirs, name) = split(path);
-                    let missing = || Error::EntryNotFound(format!("{path}: no such folder"));
-                    let dir = self
-                        .descend(&mut tree, &dirs, false, path)
-                        .await?
-                        .ok_or_else(missing)?;
-                    match dir.get(name) {
-                        Some(MutNode::Dir(_)) => {
-                            dir.remove(name);
-                        }
-                        _ => return Err(missing()),
-                    }
+                    };
                 }
             }
         }
@@ -950,8 +935,10 @@ enum Prepared {
         blob: ObjectId,
         lfs: Option<Pointer>,
     },
-    DeleteFile(String),
-    DeleteFolder(String),
+    Delete {
+        path: String,
+        folder: bool,
+    },
 }
 
 enum MutNode {
