@@ -121,16 +121,13 @@ fn licence_facts(
         });
     }
     for f in &snap.files {
-        let name = f
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&f.path)
-            .to_ascii_uppercase();
+        // Top-level LICENSE*, LICENCE*, COPYING* (any case), without an allocation per file.
         let top_level = !f.path.contains('/');
-        let is_licence = name.starts_with("LICENSE")
-            || name.starts_with("LICENCE")
-            || name.starts_with("COPYING");
+        let is_licence = ["license", "licence", "copying"].iter().any(|p| {
+            f.path
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        });
         if !is_licence || !top_level {
             continue;
         }

@@ -471,12 +471,20 @@ const PLACEHOLDERS: &[&str] = &[
     "[needs more information]",
 ];
 
-fn content_chars(line: &str) -> usize {
-    let mut l = line.to_lowercase();
-    for p in PLACEHOLDERS {
-        l = l.replace(p, "");
+/// Characters of real content in a line already lower-cased (placeholders removed).
+fn content_chars(lower: &str) -> usize {
+    let count = |l: &str| l.chars().filter(|c| !c.is_whitespace()).count();
+    // Every placeholder starts with `[`: most lines need no replacing (and no allocation).
+    if !lower.contains('[') {
+        return count(lower);
     }
-    l.chars().filter(|c| !c.is_whitespace()).count()
+    let mut l = lower.to_string();
+    for p in PLACEHOLDERS {
+        if l.contains(p) {
+            l = l.replace(p, "");
+        }
+    }
+    count(&l)
 }
 
 fn classify_link(url: &str) -> LinkKind {
@@ -545,6 +553,7 @@ fn read_body(body: &str, f: &mut CardFacts) {
     f.body_chars = body.chars().count();
     let mut in_fence = false;
     let mut current: Option<usize> = None;
+    let mut enclosing: Vec<usize> = Vec::with_capacity(6);
     let mut summary = String::new();
     let mut summary_done = false;
     let mut urls = Vec::new();
@@ -559,31 +568,34 @@ fn read_body(body: &str, f: &mut CardFacts) {
             let rest = &t[level..];
             if (1..=6).contains(&level) && (rest.is_empty() || rest.starts_with(' ')) {
                 let heading = rest.trim().trim_end_matches('#').trim().to_string();
+                let level = level as u8;
                 f.sections.push(Section {
                     kind: classify_heading(&heading),
                     heading,
-                    level: level as u8,
+                    level,
                     chars: 0,
                 });
                 current = Some(f.sections.len() - 1);
+                // The enclosing sections: pop those this heading closes.
+                while enclosing
+                    .last()
+                    .is_some_and(|&j: &usize| f.sections[j].level >= level)
+                {
+                    enclosing.pop();
+                }
+                enclosing.push(f.sections.len() - 1);
                 if !summary.is_empty() {
                     summary_done = true;
                 }
                 continue;
             }
         }
-        let n = content_chars(t);
-        if let Some(i) = current {
-            // Content counts for this section and every enclosing one.
-            let level = f.sections[i].level;
-            f.sections[i].chars += n;
-            let mut min_level = level;
-            for s in f.sections[..i].iter_mut().rev() {
-                if s.level < min_level {
-                    s.chars += n;
-                    min_level = s.level;
-                }
-            }
+        let lower = t.to_lowercase();
+        let n = content_chars(&lower);
+        // Content counts for this section and every enclosing one (at most six: one a
+        // level), kept on a stack so a card with thousands of sections stays linear.
+        for &j in &enclosing {
+            f.sections[j].chars += n;
         }
         if !summary_done && !in_fence {
             if t.is_empty() {
@@ -597,8 +609,11 @@ fn read_body(body: &str, f: &mut CardFacts) {
                 summary.push_str(t);
             }
         }
-        let lower = t.to_lowercase();
-        if f.open_source_claims.len() < 20 && CLAIM_PHRASES.iter().any(|p| lower.contains(p)) {
+        // Every claim phrase contains "open": one search rules most lines out.
+        if f.open_source_claims.len() < 20
+            && lower.contains("open")
+            && CLAIM_PHRASES.iter().any(|p| lower.contains(p))
+        {
             f.open_source_claims.push(t.chars().take(300).collect());
         }
         if f.attribution_texts.len() < 20 && ATTRIBUTION_PHRASES.iter().any(|p| lower.contains(p)) {
@@ -607,9 +622,13 @@ fn read_body(body: &str, f: &mut CardFacts) {
         if urls.len() < MAX_LINKS {
             let before = urls.len();
             extract_urls(t, &mut urls);
-            let section = current
-                .and_then(|i| f.sections.get(i))
-                .map(|s| s.heading.clone());
+            let section = if urls.len() > before {
+                current
+                    .and_then(|i| f.sections.get(i))
+                    .map(|s| s.heading.clone())
+            } else {
+                None
+            };
             for u in urls.iter().skip(before) {
                 f.links.push(Link {
                     url: u.clone(),

@@ -50,29 +50,27 @@ impl WeightFormat {
     }
 }
 
-fn ext(path: &str) -> String {
-    let name = file_name(path);
-    name.rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn stem(path: &str) -> String {
-    let n = file_name(path);
-    n.rsplit_once('.')
-        .map_or(n, |(s, _)| s)
-        .to_ascii_lowercase()
+/// Extension and stem of a lower-cased file name: `("safetensors", "model-00001-of-00002")`.
+fn ext_stem(lname: &str) -> (&str, &str) {
+    lname
+        .rsplit_once('.')
+        .map_or(("", lname), |(stem, ext)| (ext, stem))
 }
 
 /// The weights format of a file, by its name.
 pub fn weight_format(path: &str) -> Option<WeightFormat> {
-    let e = ext(path);
-    let s = stem(path);
-    Some(match e.as_str() {
+    let lname = file_name(path).to_ascii_lowercase();
+    let (e, s) = ext_stem(&lname);
+    weight_format_of(e, s)
+}
+
+/// The weights format from a lower-cased extension and stem.
+fn weight_format_of(e: &str, s: &str) -> Option<WeightFormat> {
+    Some(match e {
         "safetensors" => WeightFormat::Safetensors,
         "pt" | "pth" | "ckpt" => WeightFormat::PyTorch,
         "bin" if s.contains("model") || s.starts_with("adapter") || s.contains("diffusion") => {
@@ -123,9 +121,9 @@ fn contains_any(s: &str, words: &[&str]) -> bool {
     words.iter().any(|w| s.contains(w))
 }
 
-fn is_licence_file(name: &str) -> bool {
-    let u = name.to_ascii_uppercase();
-    u.starts_with("LICENSE") || u.starts_with("LICENCE") || u.starts_with("COPYING")
+/// A licence file, by its lower-cased name.
+fn is_licence_file(lname: &str) -> bool {
+    lname.starts_with("license") || lname.starts_with("licence") || lname.starts_with("copying")
 }
 
 /// Open-source libraries a card may name in `library_name` that provide the architecture and
@@ -187,10 +185,9 @@ fn push(
 fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
     let path = f.path.as_str();
     let name = file_name(path);
-    let lname = name.to_ascii_lowercase();
     let lpath = path.to_ascii_lowercase();
-    let e = ext(path);
-    let s = stem(path);
+    let lname = file_name(&lpath);
+    let (e, s) = ext_stem(lname);
     let src = || Source::file(path);
     let in_checkpoint_dir = lpath.split('/').rev().skip(1).any(|d| {
         d.starts_with("checkpoint")
@@ -199,7 +196,7 @@ fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
             || d.starts_with("intermediate")
     });
 
-    if let Some(fmt) = weight_format(path) {
+    if let Some(fmt) = weight_format_of(e, s) {
         let artifact = if in_checkpoint_dir || lname.contains("optimizer") {
             if lname.contains("optimizer") {
                 Artifact::ModelMetadata
@@ -214,11 +211,11 @@ fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
         push(out, artifact, Presence::InRepo, fmt.name(), src());
         return;
     }
-    if is_licence_file(name) {
+    if is_licence_file(lname) {
         push(out, Artifact::LicenceFile, Presence::InRepo, name, src());
         return;
     }
-    if name.to_ascii_uppercase().starts_with("NOTICE") {
+    if lname.starts_with("notice") {
         push(out, Artifact::NoticeFile, Presence::InRepo, name, src());
         return;
     }
@@ -229,7 +226,7 @@ fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
         push(out, Artifact::UsePolicy, Presence::InRepo, name, src());
         return;
     }
-    if matches!(lname.as_str(), "mof.json" | "mof.yml" | "mof.yaml") {
+    if matches!(lname, "mof.json" | "mof.yml" | "mof.yaml") {
         push(out, Artifact::MofConfig, Presence::InRepo, name, src());
         return;
     }
@@ -257,9 +254,9 @@ fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
         return;
     }
     if e == "pdf" {
-        let artifact = if contains_any(&s, &["report", "technical", "tech_report", "techreport"]) {
+        let artifact = if contains_any(s, &["report", "technical", "tech_report", "techreport"]) {
             Artifact::TechnicalReport
-        } else if contains_any(&s, &["datasheet", "data_card", "datacard"]) {
+        } else if contains_any(s, &["datasheet", "data_card", "datacard"]) {
             Artifact::DataCard
         } else {
             Artifact::ResearchPaper
@@ -267,11 +264,11 @@ fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
         push(out, artifact, Presence::InRepo, name, src());
         return;
     }
-    if e == "md" && contains_any(&s, &["datasheet", "data_card", "datacard"]) {
+    if e == "md" && contains_any(s, &["datasheet", "data_card", "datacard"]) {
         push(out, Artifact::DataCard, Presence::InRepo, name, src());
         return;
     }
-    if CODE_EXT.contains(&e.as_str()) || matches!(lname.as_str(), "makefile" | "dockerfile") {
+    if CODE_EXT.contains(&e) || matches!(lname, "makefile" | "dockerfile") {
         let p = &lpath;
         let artifact = if s.starts_with("modeling_")
             || s.starts_with("configuration_")
@@ -324,7 +321,7 @@ fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
         return;
     }
     if matches!(
-        lname.as_str(),
+        lname,
         "requirements.txt" | "setup.py" | "pyproject.toml" | "environment.yml" | "setup.cfg"
     ) {
         push(out, Artifact::SupportingCode, Presence::InRepo, name, src());
@@ -340,8 +337,11 @@ fn classify_file(f: &FileEntry, out: &mut Vec<Finding>) {
         push(out, Artifact::SampleOutputs, Presence::InRepo, name, src());
         return;
     }
-    if DATA_EXT.iter().any(|d| lname.ends_with(&format!(".{d}")))
-        || lpath.starts_with("data/") && !lname.ends_with(".md")
+    if DATA_EXT.iter().any(|d| {
+        lname
+            .strip_suffix(d)
+            .is_some_and(|rest| rest.ends_with('.'))
+    }) || lpath.starts_with("data/") && !lname.ends_with(".md")
     {
         push(out, Artifact::DataFiles, Presence::InRepo, name, src());
     }

@@ -181,3 +181,46 @@ fn an_assessment_of_garbage_never_panics() {
         assert_eq!(r.repo_id, "x/y");
     }
 }
+
+#[test]
+fn content_counts_for_the_section_and_every_enclosing_one() {
+    let body = "# A\naa\n## B\nbbb\n### C\ncccc\n## D\ndd\n# E\ne\n### F\nff\n";
+    let (f, _) = read(body);
+    let chars: Vec<(&str, usize)> = f
+        .sections
+        .iter()
+        .map(|s| (s.heading.as_str(), s.chars))
+        .collect();
+    assert_eq!(
+        chars,
+        vec![
+            ("A", 2 + 3 + 4 + 2),
+            ("B", 3 + 4),
+            ("C", 4),
+            ("D", 2),
+            ("E", 1 + 2),
+            ("F", 2)
+        ]
+    );
+}
+
+#[test]
+fn a_card_with_many_sections_is_read_in_linear_time() {
+    // 30,000 headings (1.8 MB, under the body limit), each with a line of text: the enclosing-section bookkeeping must not
+    // walk every earlier section for every line.
+    let mut body = String::from("# Top\n");
+    for i in 0..30_000 {
+        body.push_str(&format!(
+            "### Section {i}\nSome text [More Information Needed] here.\n"
+        ));
+    }
+    let start = Instant::now();
+    let (f, _) = read(&body);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(f.sections.len(), 30_001);
+    assert_eq!(f.sections[0].chars, 30_000 * "sometexthere.".len());
+}
