@@ -105,7 +105,8 @@ pub fn repo_type(plural: &str) -> ApiResult<RepoType> {
 
 /// Work the hub does beside serving requests.
 pub fn start_background(state: AppState) {
-    tokio::spawn(scanning::rescan_stale(state));
+    tokio::spawn(scanning::rescan_stale(state.clone()));
+    tokio::spawn(openness::regrade_stale(state));
 }
 
 pub fn router(state: AppState) -> Router {

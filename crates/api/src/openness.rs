@@ -160,7 +160,9 @@ async fn report(
 /// Grades a commit (once) and stores the result, lineage included.
 pub async fn assess(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResult<Assessment> {
     if let Some(a) = state.meta.assessment(repo.id, &commit.hex()).await? {
-        return Ok(a);
+        if a.rules == agora_openness::RULES_VERSION {
+            return Ok(a);
+        }
     }
     let (report, _) = report(state, repo, commit).await?;
     let mut full = serde_json::to_value(&*report).map_err(ApiError::internal)?;
@@ -193,6 +195,7 @@ pub async fn assess(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResu
         licence_class: full["licence"]["effective"]["class"]
             .as_str()
             .map(|c| c.replace('_', "-")),
+        rules: agora_openness::RULES_VERSION.to_owned(),
         report: full.to_string(),
     };
     state.meta.put_assessment(&a).await?;
@@ -234,6 +237,49 @@ pub async fn summary(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiRes
     let v = json!({"bucket": a.bucket, "osaid": a.osaid, "mofClass": a.mof_class, "licence": a.licence, "licenceClass": a.licence_class});
     cache_put(&state.reports.grades, key, v.clone(), 100_000);
     Ok(v)
+}
+
+/// Regrades, in the background, the default-branch heads graded under other rules; started with
+/// the server, so a new catalogue or grading rule reaches every repository.
+pub async fn regrade_stale(state: AppState) {
+    let mut after = 0;
+    let mut done = 0u64;
+    loop {
+        let batch = match state
+            .meta
+            .stale_assessments(agora_openness::RULES_VERSION, after, 100)
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "regrade stopped");
+                return;
+            }
+        };
+        let Some(&last) = batch.last() else { break };
+        after = last;
+        for id in batch {
+            let Ok(Some(repo)) = state.meta.repo(id).await else {
+                continue;
+            };
+            let Some(head) = repo.head.as_deref().and_then(ObjectId::parse) else {
+                continue;
+            };
+            match assess(&state, &repo, &head).await {
+                Ok(_) => done += 1,
+                Err(e) => {
+                    tracing::warn!(repo = %repo.full_name(), error = %e.message, "regrade failed")
+                }
+            }
+        }
+    }
+    if done > 0 {
+        tracing::info!(
+            repos = done,
+            rules = agora_openness::RULES_VERSION,
+            "regraded repositories graded under older rules"
+        );
+    }
 }
 
 /// Assesses after a commit lands, off the request path.

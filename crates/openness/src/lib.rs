@@ -37,6 +37,10 @@ pub mod snapshot;
 pub mod yaml;
 
 pub use assess::assess;
+
+/// Version of the grading rules and catalogue: bump it whenever the same repository could be
+/// graded differently. The hub regrades what was graded under another version.
+pub const RULES_VERSION: &str = "agora-openness-rules/2026.11.1";
 pub use bom::{BomFormat, BomOptions, cyclonedx, spdx3};
 pub use error::{Error, Result};
 pub use licence::{Licence, LicenceCatalogue};

@@ -80,6 +80,8 @@ pub trait Meta: Send + Sync + 'static {
     // Openness assessments.
     async fn put_assessment(&self, a: &Assessment) -> Result<()>;
     async fn assessment(&self, repo: Id, commit: &str) -> Result<Option<Assessment>>;
+    /// Repositories after `after` (by id) whose default-branch head was graded under other rules.
+    async fn stale_assessments(&self, rules: &str, after: Id, limit: i64) -> Result<Vec<Id>>;
 
     // LFS objects a repository may reference: uploaded through it, or already in its history.
     async fn link_lfs(&self, repo: Id, oid: &str, size: i64) -> Result<()>;

@@ -245,6 +245,8 @@ pub struct Assessment {
     pub licence: Option<String>,
     /// e.g. `osi-approved`, `community-model`, `non-commercial`
     pub licence_class: Option<String>,
+    /// The rules version it was graded under.
+    pub rules: String,
     pub report: String,
 }
 

@@ -711,11 +711,11 @@ impl Meta for SqliteMeta {
 
     async fn put_assessment(&self, a: &Assessment) -> Result<()> {
         sqlx::query(
-            "INSERT INTO assessments (repo_id, commit_sha, bucket, osaid, mof_class, licence, licence_class, report, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (repo_id, commit_sha) DO UPDATE SET \
+            "INSERT INTO assessments (repo_id, commit_sha, bucket, osaid, mof_class, licence, licence_class, report, created_at, rules) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (repo_id, commit_sha) DO UPDATE SET \
              bucket = excluded.bucket, osaid = excluded.osaid, mof_class = excluded.mof_class, \
              licence = excluded.licence, licence_class = excluded.licence_class, report = excluded.report, \
-             created_at = excluded.created_at",
+             created_at = excluded.created_at, rules = excluded.rules",
         )
         .bind(a.repo_id)
         .bind(&a.commit)
@@ -726,6 +726,7 @@ impl Meta for SqliteMeta {
         .bind(&a.licence_class)
         .bind(&a.report)
         .bind(now_ms())
+        .bind(&a.rules)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -746,10 +747,23 @@ impl Meta for SqliteMeta {
                 mof_class: r.try_get("mof_class")?,
                 licence: r.try_get("licence")?,
                 licence_class: r.try_get("licence_class")?,
+                rules: r.try_get("rules")?,
                 report: r.try_get("report")?,
             })
         })
         .transpose()
+    }
+
+    async fn stale_assessments(&self, rules: &str, after: Id, limit: i64) -> Result<Vec<Id>> {
+        Ok(sqlx::query_scalar(
+            "SELECT r.id FROM repos r JOIN assessments a ON a.repo_id = r.id AND a.commit_sha = r.head \
+             WHERE a.rules <> $1 AND r.id > $2 ORDER BY r.id LIMIT $3",
+        )
+        .bind(rules)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn link_lfs(&self, repo: Id, oid: &str, size: i64) -> Result<()> {
