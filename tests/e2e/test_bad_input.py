@@ -455,3 +455,35 @@ def test_awful_file_names_round_trip(hub, api, new_repo, raw):
     api.upload_file(path_or_fileobj=b"awful", path_in_repo=name, repo_id=repo_id)
     assert open(hf_hub_download(repo_id, name), "rb").read() == b"awful"
     assert name in api.list_repo_files(repo_id)
+
+
+def test_multipart_upload_cut_off_then_retried_then_replayed(hub, raw, target):
+    """A part whose connection drops can be sent again; once the upload is completed its part URLs
+    can no longer change the stored bytes."""
+    good = opaque(20 << 20)  # multipart from 16 MiB
+    oid = hashlib.sha256(good).hexdigest()
+    (obj,) = lfs_batch(raw, hub, target.id, [{"oid": oid, "size": len(good)}])["objects"]
+    upload = obj["actions"]["upload"]
+    header = upload["header"]
+    chunk = int(header["chunk_size"])
+    urls = [header[str(n)] for n in range(1, len(good) // chunk + 2) if str(n) in header]
+    assert len(urls) >= 2
+
+    def path_of(url):
+        u = urllib.parse.urlsplit(url)
+        return u.path + (f"?{u.query}" if u.query else "")
+
+    send_partial(hub, "PUT", path_of(urls[0]), {}, chunk, good[: chunk // 3])
+    parts = []
+    for n, url in enumerate(urls, start=1):
+        res = raw.request("PUT", url, body=good[(n - 1) * chunk : n * chunk])
+        assert res.status == 200, res
+        parts.append({"partNumber": n, "etag": res.header("ETag")})
+    done = raw.request("POST", upload["href"], body=json.dumps({"oid": oid, "parts": parts}), headers={"Content-Type": "application/json"})
+    assert done.status == 200, done
+
+    replay = raw.request("PUT", urls[0], body=b"\x00" * 1000)
+    assert_hub_error(replay, 409)
+    assert lfs_commit(raw, hub, target.id, "big.bin", oid, len(good)).status == 200
+    stored = raw.get(f"/{target.id}/resolve/main/big.bin")
+    assert stored.status == 200 and hashlib.sha256(stored.body).hexdigest() == oid

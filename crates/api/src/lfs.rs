@@ -344,7 +344,14 @@ pub async fn upload_part(
     };
     let parts = g.s.div_ceil(c);
     let expected = if p == parts { g.s - c * (parts - 1) } else { c };
-    let mut pass = state.running.begin(u, p);
+    let mut pass = state.running.begin(u, p)?;
+    // Ends the writer even if this request is dropped half-way (the client went away).
+    let writer = Writer {
+        running: &state.running,
+        upload: u,
+        part: p,
+        done: false,
+    };
     let sink = match state
         .engine
         .objects
@@ -361,7 +368,7 @@ pub async fn upload_part(
         pass.as_mut().unwrap_or(&mut Pass::hash_only()),
     )
     .await;
-    state.running.end(u, p, pass.filter(|_| res.is_ok()));
+    writer.end(pass.filter(|_| res.is_ok()));
     res?;
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -418,7 +425,7 @@ pub async fn complete(
     let staging = staging_key(u);
     let keys: Vec<String> = (1..=parts).map(|n| part_key(u, n)).collect();
     // Parts that arrived in order were hashed on arrival; otherwise hash them now.
-    let in_order = state.running.finish(u, parts + 1);
+    let in_order = state.running.close(u, parts + 1)?;
     let pass = match in_order {
         // Local folder: the parts were written in place into the staging file.
         _ if objects.is_local() => match in_order {
@@ -544,11 +551,40 @@ impl Pass {
 #[derive(Default)]
 pub struct Running(std::sync::Mutex<std::collections::HashMap<String, Slot>>);
 
-enum Slot {
-    /// Parts before this one are hashed into the state.
-    Next(u64, Box<Pass>, std::time::Instant),
-    Busy(std::time::Instant),
-    Poisoned(std::time::Instant),
+/// A part being written; ends the writer on drop.
+struct Writer<'a> {
+    running: &'a Running,
+    upload: &'a str,
+    part: u64,
+    done: bool,
+}
+
+impl Writer<'_> {
+    fn end(mut self, pass: Option<Pass>) {
+        self.done = true;
+        self.running.end(self.upload, self.part, pass);
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.running.end(self.upload, self.part, None);
+        }
+    }
+}
+
+/// What the hub knows of one multipart upload in progress.
+struct Slot {
+    /// `Some((n, pass))`: parts `1..n` were hashed into `pass`, in order. `None`: they were not
+    /// (a part came out of order, twice, concurrently, or failed); completion hashes from storage.
+    hashed: Option<(u64, Box<Pass>)>,
+    /// Parts being written now.
+    writers: u32,
+    /// Completion has begun: no part may be written any more, so the bytes that were verified
+    /// are the bytes that get published.
+    closed: bool,
+    touched: std::time::Instant,
 }
 
 impl Running {
@@ -556,42 +592,64 @@ impl Running {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The state to feed part `p` into, if it is the next one.
-    fn begin(&self, upload: &str, p: u64) -> Option<Pass> {
+    /// Admits a writer of part `p`, with the state to feed it into if it is the next in order.
+    /// `Err` once the upload is being completed.
+    fn begin(&self, upload: &str, p: u64) -> ApiResult<Option<Pass>> {
         let mut m = self.lock();
         let now = std::time::Instant::now();
         if m.len() > 10_000 {
-            m.retain(|_, s| match s {
-                Slot::Next(_, _, t) | Slot::Busy(t) | Slot::Poisoned(t) => {
-                    now.duration_since(*t).as_secs() < 2 * GRANT_TTL_SECS as u64
-                }
-            });
+            m.retain(|_, s| now.duration_since(s.touched).as_secs() < 2 * GRANT_TTL_SECS as u64);
         }
-        let (slot, hasher) = match m.remove(upload) {
-            None if p == 1 => (Slot::Busy(now), Some(Pass::new())),
-            Some(Slot::Next(n, h, _)) if n == p => (Slot::Busy(now), Some(*h)),
-            _ => (Slot::Poisoned(now), None),
-        };
-        m.insert(upload.to_owned(), slot);
-        hasher
-    }
-
-    /// Records part `p` as hashed (`Some`) or lost (`None`).
-    fn end(&self, upload: &str, p: u64, hasher: Option<Pass>) {
-        let mut m = self.lock();
-        let now = std::time::Instant::now();
-        let slot = match (m.remove(upload), hasher) {
-            (Some(Slot::Busy(_)), Some(h)) => Slot::Next(p + 1, Box::new(h), now),
-            _ => Slot::Poisoned(now),
-        };
-        m.insert(upload.to_owned(), slot);
-    }
-
-    /// The finished state if exactly parts `1..next` were hashed in order.
-    fn finish(&self, upload: &str, next: u64) -> Option<Pass> {
-        match self.lock().remove(upload) {
-            Some(Slot::Next(n, h, _)) if n == next => Some(*h),
+        let slot = m.entry(upload.to_owned()).or_insert_with(|| Slot {
+            hashed: Some((1, Box::new(Pass::new()))),
+            writers: 0,
+            closed: false,
+            touched: now,
+        });
+        if slot.closed {
+            return Err(ApiError::conflict(
+                "This upload was completed; its parts cannot change",
+            ));
+        }
+        slot.writers += 1;
+        slot.touched = now;
+        let pass = match slot.hashed.take() {
+            Some((n, pass)) if n == p && slot.writers == 1 => Some(*pass),
+            // Out of order, again, or beside another writer: the running hash is lost.
             _ => None,
+        };
+        Ok(pass)
+    }
+
+    /// Records the end of a writer of part `p`: hashed in order (`Some`), or not.
+    fn end(&self, upload: &str, p: u64, pass: Option<Pass>) {
+        let mut m = self.lock();
+        if let Some(slot) = m.get_mut(upload) {
+            slot.writers = slot.writers.saturating_sub(1);
+            slot.touched = std::time::Instant::now();
+            slot.hashed = pass.map(|pass| (p + 1, Box::new(pass)));
         }
+    }
+
+    /// Closes the upload to writers. Returns the running state if exactly parts `1..next` were
+    /// hashed in order; `Err` while a part is still being written.
+    fn close(&self, upload: &str, next: u64) -> ApiResult<Option<Pass>> {
+        let mut m = self.lock();
+        let slot = m.entry(upload.to_owned()).or_insert_with(|| Slot {
+            hashed: None,
+            writers: 0,
+            closed: false,
+            touched: std::time::Instant::now(),
+        });
+        if slot.writers > 0 {
+            return Err(ApiError::conflict(
+                "A part of this upload is still being written; complete it afterwards",
+            ));
+        }
+        slot.closed = true;
+        Ok(match slot.hashed.take() {
+            Some((n, pass)) if n == next => Some(*pass),
+            _ => None,
+        })
     }
 }
