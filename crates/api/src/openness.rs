@@ -159,10 +159,10 @@ async fn report(
 
 /// Grades a commit (once) and stores the result, lineage included.
 pub async fn assess(state: &AppState, repo: &Repo, commit: &ObjectId) -> ApiResult<Assessment> {
-    if let Some(a) = state.meta.assessment(repo.id, &commit.hex()).await? {
-        if a.rules == agora_openness::RULES_VERSION {
-            return Ok(a);
-        }
+    if let Some(a) = state.meta.assessment(repo.id, &commit.hex()).await?
+        && a.rules == agora_openness::RULES_VERSION
+    {
+        return Ok(a);
     }
     let (report, _) = report(state, repo, commit).await?;
     let mut full = serde_json::to_value(&*report).map_err(ApiError::internal)?;

@@ -231,7 +231,13 @@ impl Decompressor {
             Dec::Xz(buf) => {
                 let mut input: &[u8] = &buf;
                 let mut w = Direct { d: &mut self };
-                lzma_rs::xz_decompress(&mut input, &mut w).map_err(|e| e.to_string())
+                // lzma-rs 0.3 computes `(backward_size + 1) << 2` from the stream footer
+                // unchecked: a footer of 0xFFFFFFFF panics in builds with overflow checks (found
+                // by fuzzing). A panic in the decoder is a corrupt stream, not a crash.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    lzma_rs::xz_decompress(&mut input, &mut w).map_err(|e| e.to_string())
+                }))
+                .unwrap_or_else(|_| Err("the xz decoder rejected the stream footer".into()))
             }
             Dec::Off => Ok(()),
         };

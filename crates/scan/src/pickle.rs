@@ -1937,7 +1937,7 @@ impl PickleStream {
             }
             if let Some((hdr, len, is_str)) = payload {
                 if len > lim.retain_bytes as u64 {
-                    self.frame_check(at, hdr as u64 + len)?;
+                    self.frame_check(at, (hdr as u64).saturating_add(len))?;
                     if self.machines.last().is_some_and(|m| m.ops == 0) {
                         // first op of a pickle: fine
                     }
@@ -1964,7 +1964,7 @@ impl PickleStream {
         if let Some(end) = self.frame_end {
             if at >= end {
                 self.frame_end = None;
-            } else if at + len > end {
+            } else if at.saturating_add(len) > end {
                 return Err(frame_fail(
                     "opcode straddles a FRAME boundary (CPython's file and in-memory readers disagree on it)",
                 ));
@@ -2019,7 +2019,13 @@ impl PickleStream {
                 if self.frame_end.is_some_and(|e| e > at) {
                     return Err(frame_fail("FRAME before the end of the current frame"));
                 }
-                self.frame_end = Some(at + 9 + len);
+                // CPython refuses lengths above PY_SSIZE_T_MAX ("FRAME length exceeds system's
+                // maximum"); checked, so a huge length cannot wrap into a short frame.
+                let end = match at.checked_add(9).and_then(|e| e.checked_add(len)) {
+                    Some(end) if i64::try_from(len).is_ok() => end,
+                    _ => return bad(format!("FRAME length {len} exceeds the maximum")),
+                };
+                self.frame_end = Some(end);
             }
             b'.' => {
                 let v = m.pop()?;

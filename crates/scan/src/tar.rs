@@ -25,6 +25,9 @@ enum St {
         remaining: u64,
     },
     End,
+    /// After a fatal finding: the rest of the stream is not parsed. (A state of its own, not a
+    /// padding of `u64::MAX` bytes, so that no chunking of the stream can ever count it down.)
+    Skip,
 }
 
 pub(crate) struct Tar {
@@ -92,9 +95,13 @@ impl Tar {
     pub(crate) fn feed(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             match &mut self.st {
+                St::Skip => {
+                    self.pos += data.len() as u64;
+                    return;
+                }
                 St::End => {
-                    if data.iter().any(|c| *c != 0) {
-                        let at = self.pos;
+                    if let Some(i) = data.iter().position(|c| *c != 0) {
+                        let at = self.pos + i as u64;
                         self.sink.add(
                             "container.trailing-bytes",
                             Verdict::Unsafe,
@@ -102,9 +109,7 @@ impl Tar {
                             "data after the end of the tar archive",
                         );
                         self.pos += data.len() as u64;
-                        self.st = St::Pad {
-                            remaining: u64::MAX,
-                        };
+                        self.st = St::Skip;
                         return;
                     }
                     self.pos += data.len() as u64;
@@ -190,17 +195,13 @@ impl Tar {
                 at,
                 "tar header checksum mismatch",
             );
-            self.st = St::Pad {
-                remaining: u64::MAX,
-            };
+            self.st = St::Skip;
             return;
         }
         let Some(mut size) = octal(&h[124..136]) else {
             self.sink
                 .add("tar.corrupt", Verdict::Unsafe, at, "bad tar size field");
-            self.st = St::Pad {
-                remaining: u64::MAX,
-            };
+            self.st = St::Skip;
             return;
         };
         if let Some(s) = self.next_size.take() {
@@ -223,9 +224,7 @@ impl Tar {
                 if size > 1 << 20 {
                     self.sink
                         .add("tar.corrupt", Verdict::Unsafe, at, "oversized pax header");
-                    self.st = St::Pad {
-                        remaining: u64::MAX,
-                    };
+                    self.st = St::Skip;
                     return;
                 }
                 self.st = St::Pax {
@@ -244,9 +243,7 @@ impl Tar {
                 if size > 1 << 16 {
                     self.sink
                         .add("tar.corrupt", Verdict::Unsafe, at, "oversized long name");
-                    self.st = St::Pad {
-                        remaining: u64::MAX,
-                    };
+                    self.st = St::Skip;
                     return;
                 }
                 self.st = St::LongName {
@@ -265,9 +262,7 @@ impl Tar {
         if self.members > self.lim.max_members {
             self.sink
                 .add("archive.limit", Verdict::Unsafe, at, "too many tar members");
-            self.st = St::Pad {
-                remaining: u64::MAX,
-            };
+            self.st = St::Skip;
             return;
         }
         if let Some(why) = crate::zip::unsafe_member_name(&name) {
@@ -390,8 +385,7 @@ impl Tar {
 
     pub(crate) fn finish(mut self) -> (&'static str, Sink) {
         match self.st {
-            St::End | St::Header => {}
-            St::Pad { remaining } if remaining == u64::MAX => {}
+            St::End | St::Header | St::Skip => {}
             _ => {
                 let at = self.pos;
                 self.end_member();

@@ -399,3 +399,117 @@ fn opaque_bytes_that_start_like_a_format_are_data() {
         agora_scan::Verdict::Unsafe
     );
 }
+
+/// Inputs found by `scripts/fuzz` (cargo-fuzz targets in crates/scan/fuzz), minimised. Each
+/// one panicked or diverged before its fix; now each ends in a verdict, the same in any chunking.
+#[test]
+fn fuzz_findings_end_in_a_verdict() {
+    let cases: &[(&str, &[u8], Option<Verdict>)] = &[
+        // scan_chunked: a FRAME length near u64::MAX overflowed `at + 9 + len` (in release it
+        // wrapped into a short frame). CPython refuses lengths above PY_SSIZE_T_MAX.
+        (
+            "frame length overflow",
+            b"\x80\x04\x95\xff\xff\xff\xff\xff\xff\xff\xffN.",
+            Some(Verdict::Unsafe),
+        ),
+        (
+            "frame length overflow, protocol 0 prefix",
+            b"c+\x95\x953\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+            None,
+        ),
+        // scan_chunked: BINUNICODE8 of length u64::MAX overflowed the header + length sum,
+        // and inside a frame the frame-boundary check `at + len`.
+        (
+            "8-byte length overflow",
+            b"\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\xff",
+            Some(Verdict::Unsafe),
+        ),
+        (
+            "8-byte length overflow inside a frame",
+            b"\x80\x04\x95\x20\x00\x00\x00\x00\x00\x00\x00\x8d\xff\xff\xff\xff\xff\xff\xff\xff",
+            Some(Verdict::Unsafe),
+        ),
+    ];
+    for (what, data, want) in cases {
+        let whole = scan_bytes(data);
+        for size in [1, 2, 3, 7, 64] {
+            assert_eq!(chunked(data, size), whole, "{what}: {size}-byte chunks");
+        }
+        if let Some(v) = want {
+            assert_eq!(whole.verdict, *v, "{what}: {whole:#?}");
+        }
+    }
+}
+
+/// `tar` target: after the end-of-archive blocks, the "skip the rest" state was a padding of
+/// `u64::MAX` bytes that later chunks counted down (adding a `tar.truncated` finding only when
+/// the trailing bytes came in several chunks), and the trailing-bytes offset was the start of
+/// the chunk rather than of the data.
+#[test]
+fn tar_trailing_bytes_are_reported_the_same_in_any_chunking() {
+    let mut h = [0u8; 512];
+    h[..1].copy_from_slice(b"a");
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[124..136].copy_from_slice(b"00000000000\0");
+    h[156] = b'0';
+    h[257..265].copy_from_slice(b"ustar\x0000");
+    h[148..156].fill(b' ');
+    let sum: u32 = h.iter().map(|c| u32::from(*c)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut data = h.to_vec();
+    data.extend_from_slice(&[0; 1024 + 300]);
+    data.extend_from_slice(b"trailing");
+    data.extend_from_slice(&[0; 700]);
+    let whole = scan_bytes(&data);
+    assert_eq!(whole.format, "tar");
+    for size in [1, 7, 509, 1536, 1537] {
+        assert_eq!(chunked(&data, size), whole, "{size}-byte chunks");
+    }
+    let f: Vec<_> = whole.findings.iter().map(|f| (f.rule, f.offset)).collect();
+    assert_eq!(
+        f,
+        [("container.trailing-bytes", 512 + 1024 + 300)],
+        "{whole:#?}"
+    );
+}
+
+/// `tar` target (an xz stream behind the tar shaping): lzma-rs 0.3 computes
+/// `(backward_size + 1) << 2` unchecked, so a stream footer whose backward size is 0xFFFFFFFF
+/// panicked the decoder in builds with overflow checks. The scanner reports a corrupt stream,
+/// and still judges what was decoded before the footer.
+#[test]
+fn an_xz_footer_that_overflows_the_decoder_is_a_corrupt_stream() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/malicious");
+    let mut data = std::fs::read(root.join("02_xz_wrapped.xz")).expect("fixture");
+    let n = data.len();
+    assert_eq!(&data[n - 2..], b"YZ");
+    data[n - 8..n - 4].fill(0xff);
+    let r = scan_bytes(&data);
+    assert!(
+        // (Without overflow checks lzma-rs wraps and reports the mismatch itself.)
+        r.findings.iter().any(|f| f.rule == "compress.error"),
+        "{r:#?}"
+    );
+    assert_eq!(
+        r.verdict,
+        Verdict::Unsafe,
+        "the decoded payload is still judged: {r:#?}"
+    );
+    assert_eq!(chunked(&data, 7), r);
+}
+
+/// `safetensors` target: text with a NUL in its first 4 KiB was `data` when that NUL arrived in
+/// a chunk ending within the first 4 KiB and `text` when it came in a larger one (the check only
+/// ran while the buffer was at most 4 KiB long).
+#[test]
+fn a_nul_in_the_first_4_kib_makes_data_in_any_chunking() {
+    let mut data = b"{\"chat_template\": \"{{ x }}\"".to_vec();
+    data.resize(1000, b' ');
+    data.push(0);
+    data.resize(5000, b' ');
+    let whole = scan_bytes(&data);
+    assert_eq!(whole.format, "data", "{whole:#?}");
+    for size in [1, 700, 1650, 4096, 4097] {
+        assert_eq!(chunked(&data, size), whole, "{size}-byte chunks");
+    }
+}

@@ -30,8 +30,11 @@ impl Text {
             self.buf = Vec::new();
             return;
         }
+        // A NUL in the first 4 KiB makes it binary data: only the new bytes that fall in that
+        // window are looked at, so the answer does not depend on how the stream is chunked.
+        let before = self.buf.len();
         self.buf.extend_from_slice(data);
-        if self.buf.len() <= 4096 && self.buf.contains(&0) {
+        if before < 4096 && self.buf[before..self.buf.len().min(4096)].contains(&0) {
             self.texty = false;
             self.buf = Vec::new();
         }
