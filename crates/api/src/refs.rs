@@ -212,17 +212,7 @@ pub async fn delete_branch(
     if branch == agora_repo::DEFAULT_BRANCH {
         return Err(ApiError::forbidden(format!("Cannot delete {ref_name}")));
     }
-    let r = state
-        .meta
-        .get_ref(repo.id, &ref_name)
-        .await?
-        .ok_or_else(|| ApiError::revision_not_found(&branch))?;
-    if !state.meta.delete_ref(repo.id, &ref_name, &r.target).await? {
-        return Err(ApiError::conflict(format!(
-            "{ref_name} moved while being deleted; try again"
-        )));
-    }
-    Ok(Json(json!({})))
+    delete_ref(&state, repo.id, &ref_name, &branch).await
 }
 
 #[derive(Deserialize)]
@@ -277,11 +267,25 @@ pub async fn delete_tag(
     .await?;
     let tag = tag.strip_prefix("refs/tags/").unwrap_or(&tag).to_owned();
     let ref_name = format!("refs/tags/{tag}");
+    delete_ref(&state, repo.id, &ref_name, &tag).await
+}
+
+/// Deletes a branch or tag, unless it moved meanwhile; `shown` names it in errors.
+async fn delete_ref(
+    state: &AppState,
+    repo: agora_storage::model::Id,
+    ref_name: &str,
+    shown: &str,
+) -> ApiResult<Json<Value>> {
     let r = state
         .meta
-        .get_ref(repo.id, &ref_name)
+        .get_ref(repo, ref_name)
         .await?
-        .ok_or_else(|| ApiError::revision_not_found(&tag))?;
-    state.meta.delete_ref(repo.id, &ref_name, &r.target).await?;
+        .ok_or_else(|| ApiError::revision_not_found(shown))?;
+    if !state.meta.delete_ref(repo, ref_name, &r.target).await? {
+        return Err(ApiError::conflict(format!(
+            "{ref_name} moved while being deleted; try again"
+        )));
+    }
     Ok(Json(json!({})))
 }
