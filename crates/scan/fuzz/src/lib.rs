@@ -32,7 +32,10 @@ pub fn check(data: &[u8]) -> Report {
 fn tolerate_caught_decoder_panics() {
     let abort = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if info.location().is_some_and(|l| l.file().contains("/lzma-rs-")) {
+        if info
+            .location()
+            .is_some_and(|l| l.file().contains("/lzma-rs-"))
+        {
             return;
         }
         abort(info);
@@ -87,11 +90,11 @@ pub fn hdf5(data: &[u8]) -> Vec<u8> {
 }
 
 const CODECS: [&[u8]; 5] = [
-    b"\x1f\x8b\x08",                        // gzip, deflate
-    b"BZh9",                                // bzip2
-    b"\xfd7zXZ\x00",                        // xz
+    b"\x1f\x8b\x08",                                         // gzip, deflate
+    b"BZh9",                                                 // bzip2
+    b"\xfd7zXZ\x00",                                         // xz
     b"\x5d\x00\x00\x80\x00\xff\xff\xff\xff\xff\xff\xff\xff", // lzma-alone, unknown size
-    b"\x78\x9c",                            // zlib
+    b"\x78\x9c",                                             // zlib
 ];
 
 /// A compressed stream (gzip, bzip2, xz, lzma, zlib): the first byte picks the codec unless
@@ -123,7 +126,10 @@ pub fn safetensors(data: &[u8]) -> Vec<u8> {
         }
     }
     let body = prefixed(b"{", data);
-    let n = body.iter().rposition(|c| *c == b'}').map_or(body.len(), |i| i + 1);
+    let n = body
+        .iter()
+        .rposition(|c| *c == b'}')
+        .map_or(body.len(), |i| i + 1);
     let mut v = (n as u64).to_le_bytes().to_vec();
     v.extend_from_slice(&body);
     v
@@ -198,7 +204,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -261,7 +271,10 @@ pub fn keras(data: &[u8]) -> Vec<u8> {
         return data.to_vec();
     }
     stored_zip(&[
-        ("metadata.json", br#"{"keras_version": "3.6.0", "date_saved": "2024-01-01@00:00:00"}"#),
+        (
+            "metadata.json",
+            br#"{"keras_version": "3.6.0", "date_saved": "2024-01-01@00:00:00"}"#,
+        ),
         ("config.json", data),
         ("model.weights.h5", b""),
     ])
@@ -292,7 +305,10 @@ mod tests {
     #[test]
     fn shaped_inputs_reach_their_parser() {
         let fmt = |v: Vec<u8>| scan_bytes(&v).format;
-        assert_eq!(fmt(keras(br#"{"class_name": "Sequential", "config": {}}"#)), "keras");
+        assert_eq!(
+            fmt(keras(br#"{"class_name": "Sequential", "config": {}}"#)),
+            "keras"
+        );
         assert_eq!(fmt(chat_template(b"Hi {{ messages }}")), "json");
         assert_eq!(fmt(npy(b"\x01\x00")), "numpy");
         assert_eq!(fmt(gguf(b"")), "gguf");
