@@ -194,6 +194,11 @@ impl Sink {
         self.findings.is_empty()
     }
 
+    /// Whether every finding so far is one of `rules` (and none was dropped).
+    pub(crate) fn only(&self, rules: &[&str]) -> bool {
+        self.dropped == 0 && self.findings.iter().all(|f| rules.contains(&f.rule))
+    }
+
     pub(crate) fn verdict(&self) -> Verdict {
         self.findings
             .iter()

@@ -513,3 +513,20 @@ fn a_nul_in_the_first_4_kib_makes_data_in_any_chunking() {
         assert_eq!(chunked(&data, size), whole, "{size}-byte chunks");
     }
 }
+
+/// Opaque data that a pickle reader would follow for a while (a persistent id, an out-of-band
+/// buffer, an operation on the wrong type) and then reject, without any global resolved, is data.
+#[test]
+fn magicless_bytes_that_fail_without_resolving_a_global_are_data() {
+    // BINPERSID on an int, then an invalid opcode.
+    assert_eq!(scan_bytes(b"K\x01Q\xff\xfe\xfd").verdict, Verdict::Safe);
+    // APPEND to an int, then the stream ends.
+    assert_eq!(scan_bytes(b"K\x01K\x02a").verdict, Verdict::Safe);
+    // The same with a global before the failure is judged as a pickle.
+    assert_ne!(
+        scan_bytes(b"cos\nsystem\nK\x01Q\xff").verdict,
+        Verdict::Safe
+    );
+    // And with a protocol header the anomaly stays unsafe.
+    assert_eq!(scan_bytes(b"\x80\x02K\x01K\x02a.").verdict, Verdict::Unsafe);
+}
