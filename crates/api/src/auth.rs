@@ -189,6 +189,18 @@ pub async fn find_repo_for(
     )))
 }
 
+/// [`find_repo_for`] with a route's `{kind}` segment (`models`, `datasets`).
+pub async fn route_repo(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    ns: &str,
+    name: &str,
+    need: Access,
+) -> ApiResult<Repo> {
+    find_repo_for(state, caller, crate::repo_type(kind)?, ns, name, need).await
+}
+
 /// The account of namespace `ns`, if the caller may create repositories in it.
 pub async fn writable_namespace(state: &AppState, caller: &Caller, ns: &str) -> ApiResult<Account> {
     let user = caller.require_writer()?;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::{
     AppState, BaseUrl,
-    auth::{Access, Caller, find_repo, find_repo_for},
+    auth::{Access, Caller, find_repo, route_repo},
     error::{ApiError, ApiResult},
     quote, repo_type,
 };
@@ -153,15 +153,7 @@ pub async fn create_branch(
     Path((kind, ns, name, branch)): RepoRevPath,
     body: Option<crate::error::Json<BranchBody>>,
 ) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(
-        &state,
-        &caller,
-        repo_type(&kind)?,
-        &ns,
-        &name,
-        Access::Write,
-    )
-    .await?;
+    let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     let branch = branch_name(&branch)?;
     let body = body.map(|b| b.0).unwrap_or_default();
     let start = body
@@ -198,15 +190,7 @@ pub async fn delete_branch(
     caller: Caller,
     Path((kind, ns, name, branch)): RepoRevPath,
 ) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(
-        &state,
-        &caller,
-        repo_type(&kind)?,
-        &ns,
-        &name,
-        Access::Write,
-    )
-    .await?;
+    let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     let branch = branch_name(&branch)?;
     let ref_name = format!("refs/heads/{branch}");
     if branch == agora_repo::DEFAULT_BRANCH {
@@ -228,15 +212,7 @@ pub async fn create_tag(
     Path((kind, ns, name, rev)): RepoRevPath,
     crate::error::Json(body): crate::error::Json<TagBody>,
 ) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(
-        &state,
-        &caller,
-        repo_type(&kind)?,
-        &ns,
-        &name,
-        Access::Write,
-    )
-    .await?;
+    let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     let tag = body.tag.strip_prefix("refs/tags/").unwrap_or(&body.tag);
     check_ref_name(tag)?;
     let target = state.engine.resolve(&repo, &rev).await?.commit;
@@ -256,15 +232,7 @@ pub async fn delete_tag(
     caller: Caller,
     Path((kind, ns, name, tag)): RepoRevPath,
 ) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(
-        &state,
-        &caller,
-        repo_type(&kind)?,
-        &ns,
-        &name,
-        Access::Write,
-    )
-    .await?;
+    let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     let tag = tag.strip_prefix("refs/tags/").unwrap_or(&tag).to_owned();
     let ref_name = format!("refs/tags/{tag}");
     delete_ref(&state, repo.id, &ref_name, &tag).await

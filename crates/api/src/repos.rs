@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::{
     AppState, BaseUrl,
-    auth::{Access, Caller, find_repo, find_repo_for, writable_namespace},
+    auth::{Access, Caller, find_repo, find_repo_for, route_repo, writable_namespace},
     error::{ApiError, ApiResult},
     repo_type,
 };
@@ -246,15 +246,7 @@ pub async fn settings(
     Path((kind, ns, name)): Path<(String, String, String)>,
     crate::error::Json(body): crate::error::Json<SettingsBody>,
 ) -> ApiResult<Json<Value>> {
-    let repo = find_repo_for(
-        &state,
-        &caller,
-        repo_type(&kind)?,
-        &ns,
-        &name,
-        Access::Admin,
-    )
-    .await?;
+    let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Admin).await?;
     let gated = match &body.gated {
         None => None,
         Some(Value::Bool(false)) => Some(None),
@@ -310,15 +302,7 @@ pub async fn auth_check_write(
     caller: Caller,
     Path((kind, ns, name)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Value>> {
-    find_repo_for(
-        &state,
-        &caller,
-        repo_type(&kind)?,
-        &ns,
-        &name,
-        Access::Write,
-    )
-    .await?;
+    route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     Ok(Json(json!({})))
 }
 
