@@ -142,6 +142,18 @@ pub struct CardFacts {
 }
 
 impl CardFacts {
+    /// The datasets named by evaluation results, sorted, each once.
+    pub fn eval_dataset_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .eval_results
+            .iter()
+            .filter_map(|r| r.dataset.as_deref())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// The sections of one kind with real content (at least `min_chars`).
     pub fn substantive(&self, kind: SectionKind, min_chars: usize) -> Option<&Section> {
         self.sections

@@ -130,13 +130,7 @@ pub fn cyclonedx(snap: &RepoSnapshot, report: &Report, opts: &BomOptions) -> Val
     // Datasets.
     let mut components = Vec::new();
     let mut dataset_refs = Vec::new();
-    let mut eval_ids: Vec<&str> = card
-        .eval_results
-        .iter()
-        .filter_map(|r| r.dataset.as_deref())
-        .collect();
-    eval_ids.sort_unstable();
-    eval_ids.dedup();
+    let eval_ids = card.eval_dataset_ids();
     let lic_of = |id: &str| {
         snap.linked
             .iter()

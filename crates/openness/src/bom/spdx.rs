@@ -199,13 +199,7 @@ pub fn spdx3(snap: &RepoSnapshot, report: &Report, opts: &BomOptions) -> Value {
     // Datasets.
     let mut trained = Vec::new();
     let mut tested = Vec::new();
-    let mut eval_ids: Vec<&str> = card
-        .eval_results
-        .iter()
-        .filter_map(|r| r.dataset.as_deref())
-        .collect();
-    eval_ids.sort_unstable();
-    eval_ids.dedup();
+    let eval_ids = card.eval_dataset_ids();
     let mut ds_ids: Vec<(String, String)> = Vec::new();
     let all: Vec<&str> = card
         .datasets
