@@ -78,6 +78,7 @@ async fn route(
         return resolve(
             &state,
             &caller,
+            &base.0,
             kind,
             &ns,
             &name,
@@ -140,6 +141,7 @@ fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
 async fn resolve(
     state: &AppState,
     caller: &Caller,
+    base: &str,
     kind: RepoType,
     ns: &str,
     name: &str,
@@ -168,9 +170,13 @@ async fn resolve(
         header::CONTENT_TYPE,
         HeaderValue::from_static(content_type(path)),
     );
-    if file.lfs.is_some() {
+    if let Some(p) = &file.lfs {
         headers.insert("x-linked-size", hv(&file.size.to_string())?);
         headers.insert("x-linked-etag", hv(&etag)?);
+        // Uploaded through Xet: Xet-capable clients may download through the CAS.
+        if let Some(x) = crate::xet::hash_of(state, &p.oid).await? {
+            crate::xet::advertise(&mut headers, base, kind.plural(), &repo.full_name(), &commit, &x)?;
+        }
     }
     let filename = path.rsplit('/').next().unwrap_or(path);
     let disposition = format!("inline; filename*=UTF-8''{}", quote(filename));
@@ -223,10 +229,7 @@ async fn resolve(
         }
     }
     let key = content_key(&file);
-    let stream = state
-        .engine
-        .objects
-        .read(&key, Some(start..start + len))
+    let stream = crate::xet::read(state, &key, Some(start..start + len))
         .await
         .map_err(|e| match e {
             agora_storage::Error::NotFound => {
@@ -390,6 +393,9 @@ async fn entries_json(
                     json!({"type": "file", "path": f.path, "size": f.size, "oid": f.oid.hex()});
                 if let Some(p) = &f.lfs {
                     v["lfs"] = json!({"oid": p.oid, "size": p.size, "pointerSize": f.blob_size});
+                    if let Some(x) = crate::xet::hash_of(state, &p.oid).await? {
+                        v["xetHash"] = json!(x);
+                    }
                 }
                 if expand {
                     v["securityFileStatus"] =

@@ -13,11 +13,12 @@ pub mod openness;
 mod refs;
 mod repos;
 pub mod scanning;
+pub mod xet;
 
 use std::sync::Arc;
 
 use agora_repo::Engine;
-use agora_storage::{Meta, model::RepoType};
+use agora_storage::{Meta, XetMeta, model::RepoType};
 use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRequestParts},
@@ -65,6 +66,8 @@ pub struct Hub {
     pub secret: Vec<u8>,
     pub running: lfs::Running,
     pub reports: openness::Reports,
+    /// What the Xet CAS verified (`xet.rs`).
+    pub xet: Arc<dyn XetMeta>,
 }
 
 pub type AppState = Arc<Hub>;
@@ -163,6 +166,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))
         .route(&format!("{repo}/lfs-verify"), post(lfs::verify_route))
+        .route(&format!("{repo}/xet-write-token/{{*rev}}"), get(xet::write_token))
+        .route(&format!("{repo}/xet-read-token/{{*rev}}"), get(xet::read_token))
+        .route(&format!("{repo}/xet-storage"), get(xet::usage))
+        .nest(xet::CAS_PREFIX, xet_cas())
         .route(
             "/",
             get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }),
@@ -184,6 +191,22 @@ pub fn router(state: AppState) -> Router {
             ),
         ))
         .with_state(state)
+}
+
+/// The Xet CAS (`xet.rs`): the routes `hf_xet` calls, relative to the `casUrl` of its tokens.
+fn xet_cas() -> Router<AppState> {
+    Router::new()
+        .route("/v1/xorbs/{prefix}/{hash}", post(xet::post_xorb))
+        .route("/v1/shards", post(xet::post_shard))
+        .route("/v2/shards", post(xet::post_shard_v2))
+        .route("/v1/chunks/{prefix}/{hash}", get(xet::dedup))
+        .route("/v1/reconstructions/{file_id}", get(xet::reconstruction_v1))
+        .route("/v2/reconstructions/{file_id}", get(xet::reconstruction_v2))
+        .route("/v1/telemetry", post(xet::telemetry))
+        .route("/fetch/{token}", get(xet::fetch))
+        // Direct-to-storage xorb uploads (`/v1/xorb-grants`) are not offered: a 404 sends the
+        // client to `/v1/xorbs`. Every other unknown CAS route is a 404 too, never the hub's 401.
+        .fallback(xet::unknown)
 }
 
 /// Percent-encodes one URL segment (`quote(s, safe="")`).

@@ -14,10 +14,12 @@ pub mod meta;
 pub mod model;
 mod objects;
 pub mod sqlite;
+pub mod xet;
 
 pub use error::{Error, Result};
 pub use meta::Meta;
 pub use objects::{ByteStream, Objects, Upload};
+pub use xet::XetMeta;
 
 /// Milliseconds since the Unix epoch, the one clock every table uses.
 pub fn now_ms() -> i64 {

@@ -14,7 +14,7 @@ use crate::{Error, Meta, Result, model::*, now_ms};
 
 #[derive(Clone, Debug)]
 pub struct SqliteMeta {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 const REPO_COLUMNS: &str = "r.id, r.kind, r.owner_id, r.namespace, r.name, r.private, r.gated, r.created_at, \
