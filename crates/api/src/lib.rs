@@ -198,14 +198,14 @@ fn xet_cas() -> Router<AppState> {
     Router::new()
         .route("/v1/xorbs/{prefix}/{hash}", post(xet::post_xorb))
         .route("/v1/shards", post(xet::post_shard))
-        .route("/v2/shards", post(xet::post_shard_v2))
         .route("/v1/chunks/{prefix}/{hash}", get(xet::dedup))
         .route("/v1/reconstructions/{file_id}", get(xet::reconstruction_v1))
         .route("/v2/reconstructions/{file_id}", get(xet::reconstruction_v2))
         .route("/v1/telemetry", post(xet::telemetry))
         .route("/fetch/{token}", get(xet::fetch))
-        // Direct-to-storage xorb uploads (`/v1/xorb-grants`) are not offered: a 404 sends the
-        // client to `/v1/xorbs`. Every other unknown CAS route is a 404 too, never the hub's 401.
+        // Not offered, and a 404 sends the client to what is: direct-to-storage xorb uploads
+        // (`/v1/xorb-grants`, to `/v1/xorbs`) and streamed shard uploads (`/v2/shards`, to
+        // `/v1/shards`). Every other unknown CAS route is a 404 too, never the hub's 401.
         .fallback(xet::unknown)
 }
 

@@ -343,11 +343,6 @@ impl<'a> Indexes<'a> {
     }
 }
 
-/// `POST /xet-cas/v2/shards`: not offered; clients fall back to `/v1/shards` on 501.
-pub async fn post_shard_v2() -> ApiError {
-    ApiError::not_found("Use /v1/shards").with_status(StatusCode::NOT_IMPLEMENTED)
-}
-
 /// `POST /xet-cas/v1/shards`: registers the files a client uploaded (see the module's notes).
 pub async fn post_shard(
     State(state): State<AppState>,
@@ -768,6 +763,7 @@ async fn reconstruction(
         });
         pos = end;
     }
+    tracing::info!(file = %file_id, repo = g.r, range = ?range, terms = out.len(), "Xet reconstruction served");
     Ok((offset, out))
 }
 

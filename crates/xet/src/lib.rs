@@ -387,3 +387,80 @@ pub fn dedup_shard(xorb: &MerkleHash, index: &XorbIndex) -> Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests;
+
+/// Builds what a client sends (xorbs and shards), for tests and benchmarks: the server's side
+/// is checked against the reference format code rather than against itself.
+pub mod build {
+    use xet_core_structures::{
+        merklehash::{self, MerkleHash, compute_data_hash},
+        metadata_shard::{
+            file_structs::{
+                FileDataSequenceEntry, FileDataSequenceHeader, FileMetadataExt, MDBFileInfo,
+            },
+            shard_in_memory::MDBInMemoryShard,
+            xorb_structs::{MDBXorbInfo, XorbChunkSequenceEntry, XorbChunkSequenceHeader},
+        },
+        xorb_object::{CompressionScheme, serialize_chunk},
+    };
+
+    /// A xorb of these chunks (LZ4 where it helps), without a footer, as clients upload it;
+    /// with its hash and its shard listing.
+    pub fn xorb(chunks: &[&[u8]]) -> (MerkleHash, Vec<u8>, MDBXorbInfo) {
+        let mut body = Vec::new();
+        let mut hashes = Vec::new();
+        let mut entries = Vec::new();
+        let mut unpacked = 0u32;
+        for c in chunks {
+            let h = compute_data_hash(c);
+            let _ = serialize_chunk(c, &mut body, CompressionScheme::LZ4);
+            hashes.push((h, c.len() as u64));
+            entries.push(XorbChunkSequenceEntry::new(h, c.len() as u32, unpacked));
+            unpacked += c.len() as u32;
+        }
+        let hash = merklehash::xorb_hash(&hashes);
+        let info = MDBXorbInfo {
+            metadata: XorbChunkSequenceHeader::new(hash, chunks.len() as u32, unpacked),
+            chunks: entries,
+        };
+        (hash, body, info)
+    }
+
+    /// The Xet hash of a file made of these chunks.
+    pub fn file_hash(chunks: &[&[u8]]) -> MerkleHash {
+        let v: Vec<_> = chunks
+            .iter()
+            .map(|c| (compute_data_hash(c), c.len() as u64))
+            .collect();
+        merklehash::file_hash(&v)
+    }
+
+    /// A file of a shard: its hash, terms (xorb, first chunk, end chunk, bytes) and the sha256
+    /// its shard claims (hex).
+    pub struct File {
+        pub hash: MerkleHash,
+        pub terms: Vec<(MerkleHash, u32, u32, u32)>,
+        pub sha256: Option<String>,
+    }
+
+    /// A shard describing `files` and listing `xorbs`.
+    pub fn shard(files: &[File], xorbs: Vec<MDBXorbInfo>) -> Vec<u8> {
+        let mut s = MDBInMemoryShard::default();
+        for f in files {
+            let sha = f.sha256.as_deref().and_then(|h| MerkleHash::from_hex(h).ok());
+            let _ = s.add_file_reconstruction_info(MDBFileInfo {
+                metadata: FileDataSequenceHeader::new(f.hash, f.terms.len(), false, sha.is_some()),
+                segments: f
+                    .terms
+                    .iter()
+                    .map(|&(x, a, b, n)| FileDataSequenceEntry::new(x, n, a, b))
+                    .collect(),
+                verification: vec![],
+                metadata_ext: sha.map(FileMetadataExt::new),
+            });
+        }
+        for x in xorbs {
+            let _ = s.add_xorb_block(x);
+        }
+        s.to_bytes().unwrap_or_default()
+    }
+}
