@@ -167,3 +167,25 @@ def test_deduplication_stores_only_the_changed_chunks(hub, new_repo, api, tmp_pa
     assert second["files"] == 2 and second["fileBytes"] == 2 * size
     assert changed <= added < 2 * changed, f"{added} bytes stored for a {changed}-byte change"
     assert read(hf_hub_download(repo_id, "w.bin")) == bytes(data)
+
+
+def test_cross_repository_copies_of_xet_files(hub, new_repo, api, bob_api, no_lfs_batch):
+    from huggingface_hub import CommitOperationCopy
+
+    src = new_repo("xet-src")
+    dst = new_repo("xet-dst")
+    data = opaque(600_000)
+    api.upload_file(path_or_fileobj=data, path_in_repo="w.bin", repo_id=src)
+    api.create_commit(
+        dst,
+        operations=[CommitOperationCopy(src_path_in_repo="w.bin", path_in_repo="copy/w.bin", src_repo_id=src, src_repo_type="model")],
+        commit_message="copy across repositories",
+    )
+    assert read(hf_hub_download(dst, "copy/w.bin")) == data
+    # bob cannot write to alice's repository, copy or not
+    with pytest.raises(HfHubHTTPError):
+        bob_api.create_commit(
+            dst,
+            operations=[CommitOperationCopy(src_path_in_repo="w.bin", path_in_repo="x.bin", src_repo_id=src, src_repo_type="model")],
+            commit_message="no",
+        )

@@ -37,8 +37,15 @@ fn cli(data: &Path, args: &[&str]) -> String {
         .stdin(Stdio::null())
         .output()
         .expect("run agora");
-    assert!(out.status.success(), "agora {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_owned()
+    assert!(
+        out.status.success(),
+        "agora {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
 }
 
 fn serve(data: &Path) -> Server {
@@ -61,7 +68,9 @@ fn serve(data: &Path) -> Server {
             }
         }
     });
-    let url = rx.recv_timeout(Duration::from_secs(60)).expect("agora prints its URL");
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("agora prints its URL");
     Server { child, url }
 }
 
@@ -109,7 +118,10 @@ impl Hub {
     async fn cas(&self, token: &str, repo: &str, kind: &str) -> Cas {
         let r = self
             .http
-            .get(format!("{}/api/models/{repo}/xet-{kind}-token/main", self.url))
+            .get(format!(
+                "{}/api/models/{repo}/xet-{kind}-token/main",
+                self.url
+            ))
             .bearer_auth(token)
             .send()
             .await
@@ -118,7 +130,10 @@ impl Hub {
         let headers = r.headers().clone();
         let v: Value = r.json().await.expect("json");
         let token = v["accessToken"].as_str().expect("accessToken").to_owned();
-        assert_eq!(headers["x-xet-access-token"].to_str().ok(), Some(token.as_str()));
+        assert_eq!(
+            headers["x-xet-access-token"].to_str().ok(),
+            Some(token.as_str())
+        );
         assert_eq!(
             headers["x-xet-token-expiration"].to_str().ok(),
             Some(v["exp"].to_string().as_str())
@@ -152,12 +167,25 @@ impl Cas {
             .expect("cas request")
     }
 
-    async fn xorb(&self, http: &reqwest::Client, hash: &MerkleHash, body: Vec<u8>) -> reqwest::Response {
-        self.post(http, &format!("/v1/xorbs/default/{}", hash.hex()), body).await
+    async fn xorb(
+        &self,
+        http: &reqwest::Client,
+        hash: &MerkleHash,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.post(http, &format!("/v1/xorbs/default/{}", hash.hex()), body)
+            .await
     }
 
-    async fn get(&self, http: &reqwest::Client, path: &str, range: Option<&str>) -> reqwest::Response {
-        let mut r = http.get(format!("{}{path}", self.url)).bearer_auth(&self.token);
+    async fn get(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        range: Option<&str>,
+    ) -> reqwest::Response {
+        let mut r = http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token);
         if let Some(range) = range {
             r = r.header("Range", range);
         }
@@ -201,7 +229,10 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
 
     // Tokens: none, or the wrong one, is a 401; bob may not write to alice's repository.
     let r = http
-        .get(format!("{}/api/models/alice/a/xet-write-token/main", hub.url))
+        .get(format!(
+            "{}/api/models/alice/a/xet-write-token/main",
+            hub.url
+        ))
         .bearer_auth(&bob)
         .send()
         .await
@@ -237,26 +268,65 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
 
     // Xorbs: under another name, cut short, empty, at the wrong prefix, from a read token.
     let other = build::xorb(&parts[..1]).0;
-    refused(cas.xorb(http, &other, xorb.clone()).await, 400, "hash mismatch").await;
-    refused(cas.xorb(http, &xh, xorb[..xorb.len() - 10].to_vec()).await, 400, "truncated").await;
+    refused(
+        cas.xorb(http, &other, xorb.clone()).await,
+        400,
+        "hash mismatch",
+    )
+    .await;
+    refused(
+        cas.xorb(http, &xh, xorb[..xorb.len() - 10].to_vec()).await,
+        400,
+        "truncated",
+    )
+    .await;
     refused(cas.xorb(http, &xh, vec![]).await, 400, "empty").await;
-    refused(cas.post(http, &format!("/v1/xorbs/other/{}", xh.hex()), xorb.clone()).await, 400, "prefix").await;
-    refused(cas.post(http, "/v1/xorbs/default/not-a-hash", xorb.clone()).await, 400, "Xet hash").await;
+    refused(
+        cas.post(http, &format!("/v1/xorbs/other/{}", xh.hex()), xorb.clone())
+            .await,
+        400,
+        "prefix",
+    )
+    .await;
+    refused(
+        cas.post(http, "/v1/xorbs/default/not-a-hash", xorb.clone())
+            .await,
+        400,
+        "Xet hash",
+    )
+    .await;
     let reader = hub.cas(&alice, "alice/a", "read").await;
     refused(reader.xorb(http, &xh, xorb.clone()).await, 403, "read-only").await;
-    assert_eq!(hub.usage(&alice, "alice/a").await["xorbs"], 0, "nothing stored");
+    assert_eq!(
+        hub.usage(&alice, "alice/a").await["xorbs"],
+        0,
+        "nothing stored"
+    );
 
     // A shard before its xorb was uploaded.
     let shard = build::shard(&[file(None)], vec![]);
-    refused(cas.post(http, "/v1/shards", shard.clone()).await, 400, "was not uploaded").await;
-    refused(cas.post(http, "/v1/shards", b"garbage".to_vec()).await, 400, "invalid shard").await;
+    refused(
+        cas.post(http, "/v1/shards", shard.clone()).await,
+        400,
+        "was not uploaded",
+    )
+    .await;
+    refused(
+        cas.post(http, "/v1/shards", b"garbage".to_vec()).await,
+        400,
+        "invalid shard",
+    )
+    .await;
 
     // The xorb, twice: stored once.
     let r = cas.xorb(http, &xh, xorb.clone()).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.expect("json")["was_inserted"], true);
     let r = cas.xorb(http, &xh, xorb.clone()).await;
-    assert_eq!(r.json::<Value>().await.expect("json")["was_inserted"], false);
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["was_inserted"],
+        false
+    );
     assert_eq!(hub.usage(&alice, "alice/a").await["xorbs"], 1);
 
     // Shards that lie about the file.
@@ -265,24 +335,50 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
         ..file(None)
     };
     let s = build::shard(&[wrong_hash], vec![]);
-    refused(cas.post(http, "/v1/shards", s).await, 400, "File hash mismatch").await;
+    refused(
+        cas.post(http, "/v1/shards", s).await,
+        400,
+        "File hash mismatch",
+    )
+    .await;
     let wrong_len = build::File {
         terms: vec![(xh, 0, 3, content.len() as u32 + 1)],
         ..file(None)
     };
-    refused(cas.post(http, "/v1/shards", build::shard(&[wrong_len], vec![])).await, 400, "claimed").await;
+    refused(
+        cas.post(http, "/v1/shards", build::shard(&[wrong_len], vec![]))
+            .await,
+        400,
+        "claimed",
+    )
+    .await;
     let out_of_range = build::File {
         terms: vec![(xh, 0, 4, content.len() as u32)],
         ..file(None)
     };
-    refused(cas.post(http, "/v1/shards", build::shard(&[out_of_range], vec![])).await, 400, "not in xorb").await;
+    refused(
+        cas.post(http, "/v1/shards", build::shard(&[out_of_range], vec![]))
+            .await,
+        400,
+        "not in xorb",
+    )
+    .await;
     let s = build::shard(&[file(Some(sha256_hex(b"something else")))], vec![]);
     refused(cas.post(http, "/v1/shards", s).await, 400, "the content is").await;
     let mut lying_listing = listing.clone();
     lying_listing.chunks[1].unpacked_segment_bytes += 1;
     let s = build::shard(&[file(Some(sha.clone()))], vec![lying_listing]);
-    refused(cas.post(http, "/v1/shards", s).await, 400, "does not match its content").await;
-    assert_eq!(hub.usage(&alice, "alice/a").await["files"], 0, "no file registered");
+    refused(
+        cas.post(http, "/v1/shards", s).await,
+        400,
+        "does not match its content",
+    )
+    .await;
+    assert_eq!(
+        hub.usage(&alice, "alice/a").await["files"],
+        0,
+        "no file registered"
+    );
 
     // A commit may not name content no shard registered.
     let commit = |repo: &str, token: &str| {
@@ -300,19 +396,36 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
             .body(body)
             .send()
     };
-    assert!(!commit("alice/a", &alice).await.expect("commit").status().is_success());
+    assert!(
+        !commit("alice/a", &alice)
+            .await
+            .expect("commit")
+            .status()
+            .is_success()
+    );
 
     // Bob holds none of the bytes: he cannot build a file of alice's xorb in his repository.
     let bob_cas = hub.cas(&bob, "bob/c", "write").await;
     let s = build::shard(&[file(Some(sha.clone()))], vec![]);
-    refused(bob_cas.post(http, "/v1/shards", s).await, 400, "not uploaded through this repository").await;
+    refused(
+        bob_cas.post(http, "/v1/shards", s).await,
+        400,
+        "not uploaded through this repository",
+    )
+    .await;
 
     // The honest shard (listing the xorb, claiming the right sha256), then the commit.
     let s = build::shard(&[file(Some(sha.clone()))], vec![listing.clone()]);
     let r = cas.post(http, "/v1/shards", s).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.expect("json")["result"], 1);
-    assert!(commit("alice/a", &alice).await.expect("commit").status().is_success());
+    assert!(
+        commit("alice/a", &alice)
+            .await
+            .expect("commit")
+            .status()
+            .is_success()
+    );
 
     // Plain HTTP reads the reconstructed bytes, whole and in ranges, and advertises Xet.
     let r = http
@@ -321,8 +434,15 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
         .await
         .expect("resolve");
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["x-xet-hash"].to_str().ok(), Some(fh.hex().as_str()));
-    assert!(r.headers()["link"].to_str().is_ok_and(|l| l.contains("xet-read-token") && l.contains("rel=\"xet-auth\"")));
+    assert_eq!(
+        r.headers()["x-xet-hash"].to_str().ok(),
+        Some(fh.hex().as_str())
+    );
+    assert!(
+        r.headers()["link"]
+            .to_str()
+            .is_ok_and(|l| l.contains("xet-read-token") && l.contains("rel=\"xet-auth\""))
+    );
     assert_eq!(r.bytes().await.expect("body").as_ref(), content.as_slice());
     let r = http
         .get(format!("{}/alice/a/resolve/main/w.bin", hub.url))
@@ -331,18 +451,40 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
         .await
         .expect("range");
     assert_eq!(r.status(), 206);
-    assert_eq!(r.bytes().await.expect("body").as_ref(), &content[69_990..=130_010]);
+    assert_eq!(
+        r.bytes().await.expect("body").as_ref(),
+        &content[69_990..=130_010]
+    );
 
     // Reconstructions: v1 and v2, a range, 416 at the end, 404 to a token of another repository.
     let path = format!("/v1/reconstructions/{}", fh.hex());
     let v1: Value = cas.get(http, &path, None).await.json().await.expect("v1");
     assert_eq!(v1["offset_into_first_range"], 0);
     assert_eq!(v1["terms"][0]["unpacked_length"], content.len());
-    let v2: Value = reader.get(http, &format!("/v2/reconstructions/{}", fh.hex()), Some("bytes=70001-70010")).await.json().await.expect("v2");
-    assert_eq!(v2["terms"][0]["range"], json!({"start": 1, "end": 2}), "narrowed to the chunk holding the range");
+    let v2: Value = reader
+        .get(
+            http,
+            &format!("/v2/reconstructions/{}", fh.hex()),
+            Some("bytes=70001-70010"),
+        )
+        .await
+        .json()
+        .await
+        .expect("v2");
+    assert_eq!(
+        v2["terms"][0]["range"],
+        json!({"start": 1, "end": 2}),
+        "narrowed to the chunk holding the range"
+    );
     assert_eq!(v2["offset_into_first_range"], 1);
     let len = content.len();
-    refused(cas.get(http, &path, Some(&format!("bytes={len}-{}", len + 10))).await, 416, "not satisfiable").await;
+    refused(
+        cas.get(http, &path, Some(&format!("bytes={len}-{}", len + 10)))
+            .await,
+        416,
+        "not satisfiable",
+    )
+    .await;
     let other_repo = hub.cas(&alice, "alice/b", "read").await;
     refused(other_repo.get(http, &path, None).await, 404, "not found").await;
     let bob_reader = hub.cas(&bob, "bob/c", "read").await;
@@ -351,8 +493,16 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
     // The xorb URL a reconstruction hands out reads the stored chunks; tampered, it is refused.
     let fetch = &v1["fetch_info"][xh.hex()][0];
     let url = fetch["url"].as_str().expect("url");
-    let (a, b) = (fetch["url_range"]["start"].as_u64().unwrap_or(0), fetch["url_range"]["end"].as_u64().unwrap_or(0));
-    let r = http.get(url).header("Range", format!("bytes={a}-{b}")).send().await.expect("fetch");
+    let (a, b) = (
+        fetch["url_range"]["start"].as_u64().unwrap_or(0),
+        fetch["url_range"]["end"].as_u64().unwrap_or(0),
+    );
+    let r = http
+        .get(url)
+        .header("Range", format!("bytes={a}-{b}"))
+        .send()
+        .await
+        .expect("fetch");
     assert_eq!(r.status(), 206);
     let raw = r.bytes().await.expect("bytes");
     assert_eq!(raw.len() as u64, b - a + 1);
@@ -361,7 +511,11 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
     assert_eq!(r.status(), 403);
 
     // Deduplication: the first chunk of the file is known to the repository, not to others.
-    let first = agora_xet::check_xorb(&xh, &xorb).expect("valid").index.chunks[0].hash;
+    let first = agora_xet::check_xorb(&xh, &xorb)
+        .expect("valid")
+        .index
+        .chunks[0]
+        .hash;
     let dedup = format!("/v1/chunks/default-merkledb/{}", first.hex());
     let r = cas.get(http, &dedup, None).await;
     assert_eq!(r.status(), 200);
@@ -372,7 +526,15 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
 
     // What the repository stores: one xorb of compressed chunks for one file.
     let u = hub.usage(&alice, "alice/a").await;
-    assert_eq!((u["xorbs"].as_i64(), u["files"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (u["xorbs"].as_i64(), u["files"].as_i64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(u["fileBytes"].as_u64(), Some(content.len() as u64));
-    assert!(u["storedBytes"].as_u64().is_some_and(|b| b < content.len() as u64), "the run of 'z' compresses: {u}");
+    assert!(
+        u["storedBytes"]
+            .as_u64()
+            .is_some_and(|b| b < content.len() as u64),
+        "the run of 'z' compresses: {u}"
+    );
 }

@@ -175,7 +175,14 @@ async fn resolve(
         headers.insert("x-linked-etag", hv(&etag)?);
         // Uploaded through Xet: Xet-capable clients may download through the CAS.
         if let Some(x) = crate::xet::hash_of(state, &p.oid).await? {
-            crate::xet::advertise(&mut headers, base, kind.plural(), &repo.full_name(), &commit, &x)?;
+            crate::xet::advertise(
+                &mut headers,
+                base,
+                kind.plural(),
+                &repo.full_name(),
+                &commit,
+                &x,
+            )?;
         }
     }
     let filename = path.rsplit('/').next().unwrap_or(path);

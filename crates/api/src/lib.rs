@@ -166,9 +166,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))
         .route(&format!("{repo}/lfs-verify"), post(lfs::verify_route))
-        .route(&format!("{repo}/xet-write-token/{{*rev}}"), get(xet::write_token))
-        .route(&format!("{repo}/xet-read-token/{{*rev}}"), get(xet::read_token))
+        .route(
+            &format!("{repo}/xet-write-token/{{*rev}}"),
+            get(xet::write_token),
+        )
+        .route(
+            &format!("{repo}/xet-read-token/{{*rev}}"),
+            get(xet::read_token),
+        )
         .route(&format!("{repo}/xet-storage"), get(xet::usage))
+        .route(&format!("{repo}/lfs-files/duplicate"), post(xet::duplicate))
         .nest(xet::CAS_PREFIX, xet_cas())
         .route(
             "/",

@@ -46,6 +46,10 @@ const TOKEN_TTL_SECS: i64 = 3600;
 const FETCH_TTL_SECS: i64 = 3600;
 /// Largest shard accepted.
 const MAX_SHARD_BYTES: usize = 64 << 20;
+/// Most chunks the files of one shard may have (4 Mi: 256 GiB of 64 KiB chunks).
+const MAX_SHARD_CHUNKS: usize = 4 << 20;
+/// Xorbs received and checked at once: each holds up to ~140 MB of memory while it is.
+static XORB_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 /// Chunks read and decompressed at a time when the hub reconstructs a file itself.
 const GROUP_CHUNKS: usize = 64;
 /// The CAS lives under the hub's own URL.
@@ -208,7 +212,10 @@ impl FromRequestParts<AppState> for Cas {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .ok_or_else(denied)?
             .trim();
         if token.len() > 4096 {
@@ -290,6 +297,8 @@ async fn store_xorb(
         return Err(ApiError::bad_request("The xorb prefix must be `default`"));
     }
     let claimed = hash_arg(&hash)?;
+    // Taken before the body is read, so waiting uploads hold connections, not memory.
+    let _slot = XORB_SLOTS.acquire().await.map_err(ApiError::internal)?;
     let body = body_bytes(body, agora_xet::MAX_XORB_BYTES, "Xorb").await?;
     // Always verified, even when already stored: linking a xorb to a repository must take
     // its bytes, not just its name.
@@ -394,6 +403,8 @@ async fn register_shard(state: &AppState, cas: &Cas, body: Body) -> ApiResult<Js
 
     // Every file is checked in full before any is recorded.
     let mut checked = Vec::with_capacity(shard.files.len());
+    let mut usable = std::collections::HashSet::new();
+    let mut total_chunks = 0usize;
     for f in &shard.files {
         let fhex = f.hash.hex();
         let mut chunks = Vec::new();
@@ -406,10 +417,13 @@ async fn register_shard(state: &AppState, cas: &Cas, body: Body) -> ApiResult<Js
                     "File {fhex} references xorb {xhex}, which was not uploaded"
                 )));
             };
-            if !state.xet.xorb_usable(&xhex, g.r, g.u).await? {
-                return Err(ApiError::bad_request(format!(
-                    "File {fhex} references xorb {xhex}, which was not uploaded through this repository or by you"
-                )));
+            if !usable.contains(&t.xorb) {
+                if !state.xet.xorb_usable(&xhex, g.r, g.u).await? {
+                    return Err(ApiError::bad_request(format!(
+                        "File {fhex} references xorb {xhex}, which was not uploaded through this repository or by you"
+                    )));
+                }
+                usable.insert(t.xorb);
             }
             let (a, b) = (t.start as usize, t.end as usize);
             if a >= b || b > index.len() {
@@ -426,20 +440,23 @@ async fn register_shard(state: &AppState, cas: &Cas, body: Body) -> ApiResult<Js
                 )));
             }
             size += len;
+            total_chunks += b - a;
+            // Checked as the terms add up: a hostile shard repeating a term must not make the
+            // server build an enormous chunk list before it is refused.
+            if size > state.config.max_lfs_bytes || total_chunks > MAX_SHARD_CHUNKS {
+                return Err(ApiError::new(
+                    Code::PayloadTooLarge,
+                    format!(
+                        "Shard describes more than {} bytes or {MAX_SHARD_CHUNKS} chunks",
+                        state.config.max_lfs_bytes
+                    ),
+                ));
+            }
             chunks.extend((a..b).map(|c| (index.chunks[c].hash, index.chunk_len(c))));
             if i == 0 {
                 dedup.push((index.chunks[a].hash.hex(), xhex.clone()));
             }
             xorbs.push(xhex);
-        }
-        if size > state.config.max_lfs_bytes {
-            return Err(ApiError::new(
-                Code::PayloadTooLarge,
-                format!(
-                    "File {fhex} is larger than {} bytes",
-                    state.config.max_lfs_bytes
-                ),
-            ));
         }
         let actual = agora_xet::file_hash(&chunks);
         if actual != f.hash {
@@ -533,7 +550,10 @@ async fn plan(state: &AppState, terms: &[Term], range: Range<u64>) -> ApiResult<
             continue;
         }
         let index = idx.get(&t.xorb).await?.ok_or_else(|| {
-            ApiError::internal(format!("xorb {} of a registered file is missing", t.xorb.hex()))
+            ApiError::internal(format!(
+                "xorb {} of a registered file is missing",
+                t.xorb.hex()
+            ))
         })?;
         let (a, b) = (t.start as usize, t.end as usize);
         if a >= b || b > index.len() {
@@ -575,12 +595,11 @@ fn pieces_stream(state: AppState, pieces: Vec<Piece>) -> ByteStream {
                     .map_err(std::io::Error::other)?
                     .try_collect()
                     .await?;
-                let data = tokio::task::spawn_blocking(move || {
-                    agora_xet::decode_chunks(&stored.concat())
-                })
-                .await
-                .map_err(std::io::Error::other)?
-                .map_err(std::io::Error::other)?;
+                let data =
+                    tokio::task::spawn_blocking(move || agora_xet::decode_chunks(&stored.concat()))
+                        .await
+                        .map_err(std::io::Error::other)?
+                        .map_err(std::io::Error::other)?;
                 let (skip, take) = (p.skip as usize, p.take as usize);
                 if skip + take > data.len() {
                     return Err(std::io::Error::other("stored chunks shorter than indexed"));
@@ -664,9 +683,8 @@ struct RTerm {
 
 /// `bytes=a-b` (inclusive) or `bytes=a-`, against a file of `size` bytes; `Err` means 416.
 fn file_range(h: &HeaderMap, size: u64) -> ApiResult<Range<u64>> {
-    let unsatisfiable = || {
-        ApiError::new(Code::RangeNotSatisfiable, "Requested range not satisfiable")
-    };
+    let unsatisfiable =
+        || ApiError::new(Code::RangeNotSatisfiable, "Requested range not satisfiable");
     let Some(v) = h.get(header::RANGE) else {
         return Ok(0..size);
     };
@@ -867,8 +885,7 @@ pub async fn fetch(
     );
     let hv = |s: String| HeaderValue::from_str(&s).map_err(ApiError::internal);
     let (status, range) = if h.contains_key(header::RANGE) {
-        if h
-            .get(header::RANGE)
+        if h.get(header::RANGE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains(','))
         {
@@ -888,7 +905,10 @@ pub async fn fetch(
     } else {
         (StatusCode::OK, 0..size)
     };
-    headers.insert(header::CONTENT_LENGTH, hv((range.end - range.start).to_string())?);
+    headers.insert(
+        header::CONTENT_LENGTH,
+        hv((range.end - range.start).to_string())?,
+    );
     let stream = state
         .engine
         .objects
@@ -917,11 +937,77 @@ pub async fn dedup(
     let index = XorbIndex::decode(&row.chunks).map_err(xet_error)?;
     let xh = hash_arg(&xorb)?;
     let shard = agora_xet::dedup_shard(&xh, &index).map_err(xet_error)?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/octet-stream")],
-        shard,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], shard).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Duplicate {
+    target: Target,
+    files: Vec<DuplicateFile>,
+}
+
+#[derive(Deserialize)]
+pub struct Target {
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct DuplicateFile {
+    #[serde(rename = "xetHash")]
+    xet_hash: String,
+    sha256: String,
+}
+
+/// `POST /api/{kind}/{ns}/{name}/lfs-files/duplicate`: lets another repository reference Xet
+/// files of this one (cross-repository copies), without moving any bytes. The caller must read
+/// this repository and hold a write token with read access to the target (a commit there is
+/// checked as usual); each file must be one this repository holds, under both of its hashes.
+pub async fn duplicate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, ns, name)): Path<(String, String, String)>,
+    crate::error::Json(req): crate::error::Json<Duplicate>,
+) -> ApiResult<Json<Value>> {
+    let (src, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
+    caller.require_writer()?;
+    if req.files.len() > 1000 {
+        return Err(ApiError::bad_request("At most 1000 files per request"));
+    }
+    let tkind = match req.target.kind.as_str() {
+        "model" | "models" => "models",
+        "dataset" | "datasets" => "datasets",
+        _ => return Err(ApiError::repo_not_found()),
+    };
+    let (tns, tname) = req
+        .target
+        .name
+        .split_once('/')
+        .ok_or_else(ApiError::repo_not_found)?;
+    let (target, _) = find_repo(&state, &caller, repo_type(tkind)?, tns, tname).await?;
+    let mut failed = Vec::new();
+    for f in &req.files {
+        let sha = f.sha256.to_ascii_lowercase();
+        let file = match state.xet.file(&f.xet_hash).await? {
+            Some(x) if x.sha256 == sha && state.meta.lfs_size(src.id, &sha).await?.is_some() => x,
+            _ => {
+                failed.push(
+                    json!({"sha256": f.sha256, "error": "not a Xet file of the source repository"}),
+                );
+                continue;
+            }
+        };
+        let mut xorbs: Vec<String> = agora_xet::decode_terms(&file.terms)
+            .map_err(xet_error)?
+            .iter()
+            .map(|t| t.xorb.hex())
+            .collect();
+        xorbs.sort();
+        xorbs.dedup();
+        state.xet.put_file(&file, target.id, &xorbs, &[]).await?;
+    }
+    Ok(Json(json!({"failed": failed})))
 }
 
 /// Any other CAS route: 404 (clients probe optional routes and fall back on 404).
@@ -963,13 +1049,19 @@ mod tests {
         let e = file_range(&h, 10).err().map(|e| e.code);
         assert_eq!(e, Some(Code::RangeNotSatisfiable));
         h.insert(header::RANGE, HeaderValue::from_static("bytes=x-"));
-        assert_eq!(file_range(&h, 10).err().map(|e| e.code), Some(Code::BadRequest));
+        assert_eq!(
+            file_range(&h, 10).err().map(|e| e.code),
+            Some(Code::BadRequest)
+        );
     }
 
     #[test]
     fn tokens_are_bound_to_their_purpose() {
         let secret = b"k".to_vec();
-        let g = FetchGrant { x: "a".repeat(64), e: 1 };
+        let g = FetchGrant {
+            x: "a".repeat(64),
+            e: 1,
+        };
         let t = sign(&secret, "xet-fetch", &g).unwrap_or_default();
         assert!(verify::<FetchGrant>(&secret, "xet-fetch", &t).is_some());
         assert!(verify::<FetchGrant>(&secret, "xet-cas", &t).is_none());

@@ -42,7 +42,8 @@ pub struct XetUsage {
 pub trait XetMeta: Send + Sync + 'static {
     async fn xorb(&self, hash: &str) -> Result<Option<XorbRow>>;
     /// Records a stored xorb (if new) and links it to the repository and uploader.
-    async fn put_xorb(&self, hash: &str, row: &XorbRow, repo: Id, user: Option<Id>) -> Result<bool>;
+    async fn put_xorb(&self, hash: &str, row: &XorbRow, repo: Id, user: Option<Id>)
+    -> Result<bool>;
     /// May `repo` (or `user`, who uploaded its bytes somewhere) build files from this xorb?
     async fn xorb_usable(&self, hash: &str, repo: Id, user: Option<Id>) -> Result<bool>;
     /// Records a verified file, links its xorbs to the repository, the repository's dedup
@@ -89,7 +90,13 @@ impl XetMeta for SqliteMeta {
         .transpose()
     }
 
-    async fn put_xorb(&self, hash: &str, row: &XorbRow, repo: Id, user: Option<Id>) -> Result<bool> {
+    async fn put_xorb(
+        &self,
+        hash: &str,
+        row: &XorbRow,
+        repo: Id,
+        user: Option<Id>,
+    ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO xet_xorbs (hash, size, chunks, created_at) VALUES ($1, $2, $3, $4) \
@@ -242,8 +249,10 @@ impl XetMeta for SqliteMeta {
     }
 
     async fn total_stored(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM xet_xorbs")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(SUM(size), 0) FROM xet_xorbs")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

@@ -14,7 +14,8 @@ pub use xet_core_structures::merklehash::MerkleHash;
 use xet_core_structures::{
     merklehash,
     metadata_shard::{
-        hash_is_global_dedup_eligible, shard_in_memory::MDBInMemoryShard,
+        hash_is_global_dedup_eligible,
+        shard_in_memory::MDBInMemoryShard,
         streaming_shard::MDBMinimalShard,
         xorb_structs::{MDBXorbInfo, XorbChunkSequenceEntry, XorbChunkSequenceHeader},
     },
@@ -72,18 +73,30 @@ impl XorbIndex {
 
     /// Where chunk `i` starts in the xorb's decompressed content.
     pub fn unpacked_start(&self, i: usize) -> u64 {
-        if i == 0 { 0 } else { self.chunks[i - 1].unpacked_end as u64 }
+        if i == 0 {
+            0
+        } else {
+            self.chunks[i - 1].unpacked_end as u64
+        }
     }
 
     /// Content length of chunk `i`.
     pub fn chunk_len(&self, i: usize) -> u64 {
-        let start = if i == 0 { 0 } else { self.chunks[i - 1].unpacked_end };
+        let start = if i == 0 {
+            0
+        } else {
+            self.chunks[i - 1].unpacked_end
+        };
         (self.chunks[i].unpacked_end - start) as u64
     }
 
     /// Content length of chunks `[a, b)`.
     pub fn unpacked_len(&self, a: usize, b: usize) -> u64 {
-        let start = if a == 0 { 0 } else { self.chunks[a - 1].unpacked_end };
+        let start = if a == 0 {
+            0
+        } else {
+            self.chunks[a - 1].unpacked_end
+        };
         (self.chunks[b - 1].unpacked_end - start) as u64
     }
 
@@ -98,7 +111,7 @@ impl XorbIndex {
     }
 
     pub fn decode(b: &[u8]) -> Result<Self> {
-        if b.len() % CHUNK_RECORD != 0 {
+        if !b.len().is_multiple_of(CHUNK_RECORD) {
             return Err(Error::Corrupt("xorb index length".into()));
         }
         let chunks = b
@@ -132,7 +145,9 @@ pub fn check_xorb(claimed: &MerkleHash, body: &[u8]) -> Result<CheckedXorb> {
         return Err(Error::BadXorb("empty xorb".into()));
     }
     if body.len() > MAX_XORB_BYTES {
-        return Err(Error::BadXorb(format!("larger than {MAX_XORB_BYTES} bytes")));
+        return Err(Error::BadXorb(format!(
+            "larger than {MAX_XORB_BYTES} bytes"
+        )));
     }
     // Bound every chunk before anything is decompressed: a chunk header names its lengths, and
     // a decompressor fed a hostile frame must not be able to allocate beyond them.
@@ -157,11 +172,15 @@ pub fn check_xorb(claimed: &MerkleHash, body: &[u8]) -> Result<CheckedXorb> {
         at += xorb_object::XORB_CHUNK_HEADER_LENGTH + h.get_compressed_length() as usize;
         n += 1;
         if n > MAX_XORB_CHUNKS {
-            return Err(Error::BadXorb(format!("more than {MAX_XORB_CHUNKS} chunks")));
+            return Err(Error::BadXorb(format!(
+                "more than {MAX_XORB_CHUNKS} chunks"
+            )));
         }
     }
     if at > body.len() {
-        return Err(Error::BadXorb("truncated: the last chunk is cut short".into()));
+        return Err(Error::BadXorb(
+            "truncated: the last chunk is cut short".into(),
+        ));
     }
     let mut stored = Vec::with_capacity(body.len() + 64 * n + 256);
     let (obj, hash) = xorb_object::reconstruct_xorb_with_footer(&mut stored, body)
@@ -187,7 +206,9 @@ pub fn check_xorb(claimed: &MerkleHash, body: &[u8]) -> Result<CheckedXorb> {
         };
         // What a chunk decompressed to, whatever its header claimed.
         if unpacked_end.saturating_sub(prev) > MAX_CHUNK || unpacked_end <= prev {
-            return Err(Error::BadXorb(format!("chunk {i} decompresses to a bad length")));
+            return Err(Error::BadXorb(format!(
+                "chunk {i} decompresses to a bad length"
+            )));
         }
         prev = unpacked_end;
         chunks.push(Chunk {
@@ -233,7 +254,7 @@ pub fn encode_terms(terms: &[Term]) -> Vec<u8> {
 }
 
 pub fn decode_terms(b: &[u8]) -> Result<Vec<Term>> {
-    if b.len() % TERM_RECORD != 0 {
+    if !b.len().is_multiple_of(TERM_RECORD) {
         return Err(Error::Corrupt("file terms length".into()));
     }
     Ok(b.chunks_exact(TERM_RECORD)
@@ -314,7 +335,11 @@ pub fn parse_shard(body: &[u8]) -> Result<Shard> {
             if c.is_global_dedup_eligible() {
                 flagged.push(c.chunk_hash);
             }
-            chunks.push((c.chunk_hash, c.chunk_byte_range_start, c.unpacked_segment_bytes));
+            chunks.push((
+                c.chunk_hash,
+                c.chunk_byte_range_start,
+                c.unpacked_segment_bytes,
+            ));
         }
         xorbs.push(ShardXorb {
             hash: x.xorb_hash(),
@@ -335,7 +360,11 @@ fn sha256_hex(h: &MerkleHash) -> String {
 /// hashes, lengths and places. `Err` names the first difference.
 pub fn check_listing(x: &ShardXorb, index: &XorbIndex) -> std::result::Result<(), String> {
     if x.chunks.len() != index.len() {
-        return Err(format!("{} chunks listed, {} stored", x.chunks.len(), index.len()));
+        return Err(format!(
+            "{} chunks listed, {} stored",
+            x.chunks.len(),
+            index.len()
+        ));
     }
     for (i, (h, start, len)) in x.chunks.iter().enumerate() {
         // Shards place chunks by their offset in the xorb's decompressed content.
@@ -370,8 +399,12 @@ pub fn dedup_shard(xorb: &MerkleHash, index: &XorbIndex) -> Result<Vec<u8>> {
     let chunks = (0..index.len())
         .map(|i| {
             let h = index.chunks[i].hash;
-            XorbChunkSequenceEntry::new(h, index.chunk_len(i) as u32, index.unpacked_start(i) as u32)
-                .with_global_dedup_flag(dedup_eligible(&h))
+            XorbChunkSequenceEntry::new(
+                h,
+                index.chunk_len(i) as u32,
+                index.unpacked_start(i) as u32,
+            )
+            .with_global_dedup_flag(dedup_eligible(&h))
         })
         .collect();
     let mut header = XorbChunkSequenceHeader::new(*xorb, index.len() as u32, total);
@@ -446,7 +479,10 @@ pub mod build {
     pub fn shard(files: &[File], xorbs: Vec<MDBXorbInfo>) -> Vec<u8> {
         let mut s = MDBInMemoryShard::default();
         for f in files {
-            let sha = f.sha256.as_deref().and_then(|h| MerkleHash::from_hex(h).ok());
+            let sha = f
+                .sha256
+                .as_deref()
+                .and_then(|h| MerkleHash::from_hex(h).ok());
             let _ = s.add_file_reconstruction_info(MDBFileInfo {
                 metadata: FileDataSequenceHeader::new(f.hash, f.terms.len(), false, sha.is_some()),
                 segments: f

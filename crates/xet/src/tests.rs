@@ -22,7 +22,10 @@ fn a_real_xorb_checks_and_is_indexed() {
     assert_eq!(x.index.len(), 2);
     assert_eq!(x.index.chunk_len(0), 70_000);
     assert_eq!(x.index.unpacked_len(0, 2), 120_000);
-    assert_eq!(XorbIndex::decode(&x.index.encode()).ok(), Some(x.index.clone()));
+    assert_eq!(
+        XorbIndex::decode(&x.index.encode()).ok(),
+        Some(x.index.clone())
+    );
     // The stored form reads back to the content.
     let r = x.index.byte_range(0, 2);
     let data = decode_chunks(&x.stored[r.start as usize..r.end as usize]).expect("decodes");
@@ -34,8 +37,14 @@ fn a_xorb_under_another_name_or_cut_short_is_refused() {
     let a = pseudo(10_000, 2);
     let (hash, body, _) = build::xorb(&[&a, &a[..5000]]);
     let other = build::xorb(&[&a]).0;
-    assert!(matches!(check_xorb(&other, &body), Err(Error::XorbHashMismatch { .. })));
-    assert!(matches!(check_xorb(&hash, &body[..body.len() - 1]), Err(Error::BadXorb(_))));
+    assert!(matches!(
+        check_xorb(&other, &body),
+        Err(Error::XorbHashMismatch { .. })
+    ));
+    assert!(matches!(
+        check_xorb(&hash, &body[..body.len() - 1]),
+        Err(Error::BadXorb(_))
+    ));
     // Cut at a chunk boundary: a valid xorb of fewer chunks, which is not `hash`.
     let first = 8 + 10_000;
     assert!(check_xorb(&hash, &body[..first]).is_err());
@@ -71,14 +80,27 @@ fn shards_round_trip_and_listings_are_checked() {
     assert_eq!(s.files.len(), 1);
     assert_eq!(s.files[0].hash, fh);
     assert_eq!(s.files[0].sha256.as_deref(), Some(sha.as_str()));
-    assert_eq!(s.files[0].terms, vec![Term { xorb: xh, start: 0, end: 2, len: 50_000 }]);
+    assert_eq!(
+        s.files[0].terms,
+        vec![Term {
+            xorb: xh,
+            start: 0,
+            end: 2,
+            len: 50_000
+        }]
+    );
     assert!(check_listing(&s.xorbs[0], &index).is_ok());
-    let chunks: Vec<_> = (0..2).map(|i| (index.chunks[i].hash, index.chunk_len(i))).collect();
+    let chunks: Vec<_> = (0..2)
+        .map(|i| (index.chunks[i].hash, index.chunk_len(i)))
+        .collect();
     assert_eq!(file_hash(&chunks), fh);
     let mut lie = s.xorbs[0].clone();
     lie.chunks[1].2 += 1;
     assert!(check_listing(&lie, &index).is_err());
-    assert_eq!(decode_terms(&encode_terms(&s.files[0].terms)).ok(), Some(s.files[0].terms.clone()));
+    assert_eq!(
+        decode_terms(&encode_terms(&s.files[0].terms)).ok(),
+        Some(s.files[0].terms.clone())
+    );
 }
 
 #[test]
