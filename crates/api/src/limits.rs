@@ -3,8 +3,9 @@
 //!
 //! Two buckets as on the Hub: `resolvers` (file downloads, which a snapshot makes by the
 //! thousand) and `api` (everything else). A request with a token counts against the token; one
-//! without counts against its address, and so does a request whose token was refused, so
-//! made-up tokens cannot mint fresh windows. A fixed window (not a token bucket) is what the
+//! without counts against its address. Refused tokens count against a second window of the
+//! address, which every token request from there must find room in: made-up tokens cannot mint
+//! fresh windows, and guessing stops after a quota's worth of tries. A fixed window (not a token bucket) is what the
 //! headers describe: a quota, what remains of it, and when it resets.
 
 use std::{
@@ -62,6 +63,7 @@ impl Bucket {
 enum Key {
     Token([u8; 32]),
     Address(IpAddr),
+    Refused(IpAddr),
 }
 
 struct Window {
@@ -160,13 +162,12 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let limiter = &state.limiter;
     let verdict = match &token {
-        // The address must still have room (refused tokens spend it), but is not charged.
         Some(key) => {
-            let at_address = limiter.take(limits, bucket, Key::Address(address), quota, false);
-            if at_address.allowed {
+            let refused = limiter.take(limits, bucket, Key::Refused(address), quota, false);
+            if refused.allowed {
                 limiter.take(limits, bucket, key.clone(), quota, true)
             } else {
-                at_address
+                refused
             }
         }
         None => limiter.take(limits, bucket, Key::Address(address), quota, true),
@@ -187,7 +188,7 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let mut resp = next.run(req).await;
     if token.is_some() && resp.status() == StatusCode::UNAUTHORIZED {
-        limiter.take(limits, bucket, Key::Address(address), quota, true);
+        limiter.take(limits, bucket, Key::Refused(address), quota, true);
     }
     headers(&mut resp, bucket, quota, limits.window, &verdict);
     resp
