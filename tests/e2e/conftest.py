@@ -58,6 +58,7 @@ class Hub:
     process: subprocess.Popen
     alice: Account
     bob: Account
+    carol: Account
     org: str
 
     @property
@@ -111,24 +112,30 @@ def _start_hub() -> Hub:
     data.mkdir()
     alice = _account(data, "alice")
     bob = _account(data, "bob")
+    carol = _account(data, "carol")
     org = "acme-lab"
     _cli(data, "org", "create", org, "--owner", alice.name)
-    return _serve(work, data, alice, bob, org)
+    return _serve(work, data, alice, bob, carol, org)
 
 
 def _restart_hub(old: Hub) -> Hub:
     """A new server process on the same data folder (the old one must have stopped)."""
-    return _serve(old.work_dir, old.data_dir, old.alice, old.bob, old.org)
+    return _serve(old.work_dir, old.data_dir, old.alice, old.bob, old.carol, old.org)
 
 
-def _serve(work: Path, data: Path, alice: Account, bob: Account, org: str) -> Hub:
+# The shared hub runs without abuse limits: the whole suite comes from one address in minutes.
+# tests/e2e/test_limits.py starts hubs of its own with them.
+NO_LIMITS = ("--rate-limit-api", "0", "--rate-limit-resolvers", "0")
+
+
+def _serve(work: Path, data: Path, alice: Account, bob: Account, carol: Account, org: str, extra: tuple = NO_LIMITS) -> Hub:
     log_path = work / "server.log"
     log = open(log_path, "ab")
     env = dict(os.environ)
     env.setdefault("RUST_LOG", "info")
     env["NO_COLOR"] = "1"
     proc = subprocess.Popen(
-        [str(AGORA_BIN), "serve", "--data-dir", str(data), "--addr", "127.0.0.1:0"],
+        [str(AGORA_BIN), "serve", "--data-dir", str(data), "--addr", "127.0.0.1:0", *extra],
         stdout=subprocess.PIPE,
         stderr=log,
         stdin=subprocess.DEVNULL,
@@ -154,7 +161,7 @@ def _serve(work: Path, data: Path, alice: Account, bob: Account, org: str) -> Hu
             raise RuntimeError(f"agora serve did not start:\n{log_path.read_text(errors='replace')}")
         if line and line.startswith("agora listening on "):
             url = line.removeprefix("agora listening on ").strip().rstrip("/")
-    return Hub(url=url, data_dir=data, work_dir=work, log_path=log_path, process=proc, alice=alice, bob=bob, org=org)
+    return Hub(url=url, data_dir=data, work_dir=work, log_path=log_path, process=proc, alice=alice, bob=bob, carol=carol, org=org)
 
 
 _HUB: Hub | None = None
@@ -432,3 +439,51 @@ def assert_hub_error(res: Response, status: int | tuple[int, ...], code: str | N
         assert res.header("X-Error-Code") == code, res
     if res.body:
         assert "error" in res.json(), res
+
+
+# ---------------------------------------------------------------------------------------------
+# More people (access tests)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def new_user(hub):
+    """Creates a fresh user (through the CLI, on the running hub's data) with a write and a read
+    token; returns the Account."""
+
+    def make(prefix: str = "user") -> Account:
+        return _account(hub.data_dir, hub.unique(prefix))
+
+    return make
+
+
+@pytest.fixture
+def new_org(hub, raw):
+    """Creates an organisation through the API whose admin is `admin` (an Account, default alice),
+    adds `members` ([(Account, role)]), and returns its name."""
+
+    def make(prefix: str = "org", *, admin: Account | None = None, members: list | None = None) -> str:
+        admin = admin or hub.alice
+        name = hub.unique(prefix)
+        res = raw.post_json("/api/organizations/new", {"name": name}, token=admin.token)
+        assert res.status == 200, res
+        for account, role in members or []:
+            res = raw.request(
+                "PUT",
+                f"/api/organizations/{name}/members/{account.name}",
+                body=json.dumps({"role": role}),
+                headers={"Content-Type": "application/json"},
+                token=admin.token,
+            )
+            assert res.status == 200, res
+        return name
+
+    return make
+
+
+def hf_api(hub, account: Account | None, *, read: bool = False):
+    from huggingface_hub import HfApi
+
+    if account is None:
+        return HfApi(endpoint=hub.url, token=False)
+    return HfApi(endpoint=hub.url, token=account.read_token if read else account.token)

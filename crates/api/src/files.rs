@@ -151,6 +151,7 @@ async fn resolve(
     head: bool,
 ) -> ApiResult<Response> {
     let (repo, _) = find_repo(state, caller, kind, ns, name).await?;
+    crate::gating::check_content(state, caller, &repo, base, path).await?;
     let revision = state.engine.resolve(&repo, rev).await?;
     let commit = revision.commit.hex();
     let file = match state.engine.entry(&revision.commit, path).await {

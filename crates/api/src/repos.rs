@@ -43,8 +43,16 @@ pub async fn whoami(State(state): State<AppState>, caller: Caller) -> ApiResult<
             "type": "access_token",
             "accessToken": {
                 "displayName": token.name,
-                "role": token.role.as_str(),
+                "role": crate::tokens::role_name(token),
                 "createdAt": agora_storage::format_ms(token.created_at),
+                "expiresAt": token.expires_at.map(agora_storage::format_ms),
+                "fineGrained": token.scopes.as_ref().map(|s| json!({
+                    "scoped": s.iter().map(|s| json!({
+                        "entity": {"type": s.kind, "name": s.name},
+                        "permissions": s.permissions,
+                    })).collect::<Vec<_>>(),
+                    "global": [],
+                })),
             }
         }
     })))
@@ -95,7 +103,7 @@ pub async fn create(
     BaseUrl(base): BaseUrl,
     crate::error::Json(body): crate::error::Json<CreateBody>,
 ) -> ApiResult<Response> {
-    let user = caller.require_writer()?.clone();
+    let user = caller.require_user()?.clone();
     let kind = kind_from_body(body.kind.as_deref())?;
     // `name` may carry the namespace itself ("org/name").
     let (ns, name) = match (&body.organization, body.name.split_once('/')) {
@@ -129,7 +137,15 @@ pub async fn create(
             {
                 crate::scanning::ensure_scanned(&state, &head).await?;
             }
-            tracing::info!(repo = %full, kind = kind.as_str(), private, "repository created");
+            crate::audit::record(
+                &state,
+                &caller,
+                "repo.create",
+                Some(&repo),
+                None,
+                json!({"private": private}),
+            )
+            .await?;
             Ok(Json(json!({"url": repo_url(&base, kind, &repo.full_name()), "name": repo.full_name(), "id": repo.id.to_string()}))
                 .into_response())
         }
@@ -164,7 +180,7 @@ pub async fn delete(
     caller: Caller,
     crate::error::Json(body): crate::error::Json<DeleteBody>,
 ) -> ApiResult<Json<Value>> {
-    let user = caller.require_writer()?;
+    let user = caller.require_user()?;
     let kind = kind_from_body(body.kind.as_deref())?;
     let full = match (&body.organization, body.name.contains('/')) {
         (_, true) => body.name.clone(),
@@ -174,7 +190,7 @@ pub async fn delete(
     let (ns, name) = full.split_once('/').ok_or_else(ApiError::repo_not_found)?;
     let repo = find_repo_for(&state, &caller, kind, ns, name, Access::Admin).await?;
     state.meta.delete_repo(repo.id).await?;
-    tracing::info!(repo = %repo.full_name(), "repository deleted");
+    crate::audit::record(&state, &caller, "repo.delete", Some(&repo), None, json!({})).await?;
     Ok(Json(json!({})))
 }
 
@@ -224,7 +240,15 @@ pub async fn move_repo(
         }
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(from = %body.from, to = %body.to, "repository moved");
+    crate::audit::record(
+        &state,
+        &caller,
+        "repo.move",
+        Some(&repo),
+        None,
+        json!({"from": body.from, "to": body.to}),
+    )
+    .await?;
     Ok(Json(json!({})))
 }
 
@@ -284,16 +308,46 @@ pub async fn settings(
     if let Some(p) = private {
         state.meta.set_private(repo.id, p).await?;
     }
-    tracing::info!(repo = %repo.full_name(), ?gated, ?private, "settings changed");
+    let mut changed = serde_json::Map::new();
+    if let Some(g) = gated {
+        changed.insert(
+            "gated".into(),
+            json!({"from": gated_json(&repo), "to": g.map(Gated::as_str)}),
+        );
+    }
+    if let Some(p) = private {
+        changed.insert("private".into(), json!({"from": repo.private, "to": p}));
+    }
+    if let Some(f) = flag_only {
+        changed.insert(
+            "scanFlagOnly".into(),
+            json!({"from": repo.scan_flag_only, "to": f}),
+        );
+    }
+    if !changed.is_empty() {
+        crate::audit::record(
+            &state,
+            &caller,
+            "settings.change",
+            Some(&repo),
+            None,
+            changed.into(),
+        )
+        .await?;
+    }
     Ok(Json(json!({})))
 }
 
+/// Whether the caller may read the repository's files: gated ones answer `GatedRepo` until the
+/// caller was let in, as on the Hub.
 pub async fn auth_check(
     State(state): State<AppState>,
     caller: Caller,
+    BaseUrl(base): BaseUrl,
     Path((kind, ns, name)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Value>> {
-    find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
+    let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
+    crate::gating::check_content(&state, &caller, &repo, &base, "").await?;
     Ok(Json(json!({})))
 }
 
@@ -578,7 +632,7 @@ async fn list(
     let page = q.limit.unwrap_or(PAGE);
     let query = RepoQuery {
         kind,
-        viewer: caller.user.as_ref().map(|u| u.id),
+        viewer: caller.viewer(),
         search: q.search.clone(),
         author: q.author.clone(),
         tags: q.filters.clone(),

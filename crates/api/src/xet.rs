@@ -130,8 +130,8 @@ pub struct TokenPath {
 }
 
 /// `GET /api/{kind}/{ns}/{name}/xet-write-token/{rev}[?create_pr=1]`. Writing to a branch needs
-/// write access; a pull request (`create_pr`, or a `refs/pr/N` revision) only a write token and
-/// read access, as for opening the pull request itself.
+/// write access; a pull request (`create_pr`, or a `refs/pr/N` revision) the right to contribute,
+/// as for opening the pull request itself (the LFS batch API asks the same).
 pub async fn write_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -143,19 +143,18 @@ pub async fn write_token(
         url::form_urlencoded::parse(q.as_bytes())
             .any(|(k, v)| k == "create_pr" && matches!(v.as_ref(), "1" | "true" | "True"))
     });
-    let repo = if create_pr || agora_repo::engine::is_pr_ref(&p.rev) {
-        caller.require_writer()?;
-        find_repo(&state, &caller, repo_type(&p.kind)?, &p.ns, &p.name)
-            .await?
-            .0
+    let need = if create_pr || agora_repo::engine::is_pr_ref(&p.rev) {
+        Access::Contribute
     } else {
-        route_repo(&state, &caller, &p.kind, &p.ns, &p.name, Access::Write).await?
+        Access::Write
     };
+    let repo = route_repo(&state, &caller, &p.kind, &p.ns, &p.name, need).await?;
     let user = caller.user.as_ref().map(|u| u.id);
     token_response(&state, &base, repo.id, user, true, p.rev)
 }
 
-/// `GET /api/{kind}/{ns}/{name}/xet-read-token/{rev}`: anyone who may read the repository.
+/// `GET /api/{kind}/{ns}/{name}/xet-read-token/{rev}`: anyone who may read the repository's
+/// files.
 pub async fn read_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -163,6 +162,8 @@ pub async fn read_token(
     Path(p): Path<TokenPath>,
 ) -> ApiResult<Response> {
     let (repo, _) = find_repo(&state, &caller, repo_type(&p.kind)?, &p.ns, &p.name).await?;
+    // A read token reads content: a gated repository's gate applies, as on `resolve`.
+    crate::gating::check_content(&state, &caller, &repo, &base, "").await?;
     state.engine.resolve(&repo, &p.rev).await?;
     let user = caller.user.as_ref().map(|u| u.id);
     token_response(&state, &base, repo.id, user, false, p.rev)
@@ -962,16 +963,17 @@ pub struct DuplicateFile {
 
 /// `POST /api/{kind}/{ns}/{name}/lfs-files/duplicate`: lets another repository reference Xet
 /// files of this one (cross-repository copies), without moving any bytes. The caller must read
-/// this repository and hold a write token with read access to the target (a commit there is
-/// checked as usual); each file must be one this repository holds, under both of its hashes.
+/// this repository's files and may at least contribute to the target (a commit there is checked
+/// as usual); each file must be one this repository holds, under both of its hashes.
 pub async fn duplicate(
     State(state): State<AppState>,
     caller: Caller,
+    BaseUrl(base): BaseUrl,
     Path((kind, ns, name)): Path<(String, String, String)>,
     crate::error::Json(req): crate::error::Json<Duplicate>,
 ) -> ApiResult<Json<Value>> {
     let (src, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
-    caller.require_writer()?;
+    crate::gating::check_content(&state, &caller, &src, &base, "").await?;
     if req.files.len() > 1000 {
         return Err(ApiError::bad_request("At most 1000 files per request"));
     }
@@ -985,7 +987,7 @@ pub async fn duplicate(
         .name
         .split_once('/')
         .ok_or_else(ApiError::repo_not_found)?;
-    let (target, _) = find_repo(&state, &caller, repo_type(tkind)?, tns, tname).await?;
+    let target = route_repo(&state, &caller, tkind, tns, tname, Access::Contribute).await?;
     let mut failed = Vec::new();
     for f in &req.files {
         let sha = f.sha256.to_ascii_lowercase();

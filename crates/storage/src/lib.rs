@@ -9,13 +9,16 @@
 //! Invariant: objects are written before any metadata that points at them, so a crash leaves at
 //! worst unreferenced objects, never a reference to something missing.
 
+pub mod access;
 mod error;
 pub mod meta;
 pub mod model;
 mod objects;
 pub mod sqlite;
+mod sqlite_access;
 pub mod xet;
 
+pub use access::AccessStore;
 pub use error::{Error, Result};
 pub use meta::Meta;
 pub use objects::{ByteStream, Objects, Upload};

@@ -41,11 +41,11 @@ impl SqliteMeta {
     }
 }
 
-fn key(name: &str) -> String {
+pub(crate) fn key(name: &str) -> String {
     name.to_lowercase()
 }
 
-fn account_from(row: &SqliteRow) -> Result<Account> {
+pub(crate) fn account_from(row: &SqliteRow) -> Result<Account> {
     let kind: String = row.try_get("kind")?;
     Ok(Account {
         id: row.try_get("id")?,
@@ -85,8 +85,9 @@ fn repo_from(row: &SqliteRow) -> Result<Repo> {
     })
 }
 
-fn token_from(row: &SqliteRow) -> Result<Token> {
+pub(crate) fn token_from(row: &SqliteRow) -> Result<Token> {
     let role: String = row.try_get("role")?;
+    let scopes: Option<String> = row.try_get("scopes")?;
     Ok(Token {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -98,6 +99,13 @@ fn token_from(row: &SqliteRow) -> Result<Token> {
         },
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+        scopes: scopes
+            .map(|s| {
+                serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("token scopes: {e}")))
+            })
+            .transpose()?,
     })
 }
 
@@ -113,7 +121,7 @@ fn commit_from(row: &SqliteRow) -> Result<CommitRow> {
     })
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
