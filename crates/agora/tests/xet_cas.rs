@@ -365,6 +365,15 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
     .await;
     let s = build::shard(&[file(Some(sha256_hex(b"something else")))], vec![]);
     refused(cas.post(http, "/v1/shards", s).await, 400, "the content is").await;
+    // An honest file beside a lying one: the shard is refused whole, the honest file included.
+    let honest = file(Some(sha.clone()));
+    let liar = build::File {
+        hash: build::file_hash(&parts[..1]),
+        terms: vec![(xh, 0, 1, chunks[0].len() as u32)],
+        sha256: Some(sha.clone()),
+    };
+    let s = build::shard(&[honest, liar], vec![]);
+    refused(cas.post(http, "/v1/shards", s).await, 400, "the content is").await;
     let mut lying_listing = listing.clone();
     lying_listing.chunks[1].unpacked_segment_bytes += 1;
     let s = build::shard(&[file(Some(sha.clone()))], vec![lying_listing]);

@@ -471,6 +471,9 @@ async fn register_shard(state: &AppState, cas: &Cas, body: Body) -> ApiResult<Js
         checked.push((f, size, xorbs));
     }
 
+    // Then read back (new files) and compared with what the shard claims, still recording
+    // nothing but content-addressed scanner verdicts.
+    let mut verified = Vec::with_capacity(checked.len());
     for (f, size, xorbs) in checked {
         let fhex = f.hash.hex();
         let known = state.xet.file(&fhex).await?;
@@ -487,13 +490,16 @@ async fn register_shard(state: &AppState, cas: &Cas, body: Body) -> ApiResult<Js
             )));
         }
         let file = XetFile {
-            hash: fhex.clone(),
-            sha256: sha256.clone(),
+            hash: fhex,
+            sha256,
             size: size as i64,
             terms: agora_xet::encode_terms(&f.terms),
         };
+        verified.push((file, xorbs));
+    }
+    for (file, xorbs) in verified {
         state.xet.put_file(&file, g.r, &xorbs, &[]).await?;
-        tracing::info!(file = %fhex, %sha256, size, repo = g.r, "Xet file registered");
+        tracing::info!(file = %file.hash, sha256 = %file.sha256, size = file.size, repo = g.r, "Xet file registered");
     }
     state.xet.add_dedup(g.r, &dedup).await?;
     Ok(Json(json!({"result": 1})))
