@@ -189,3 +189,36 @@ def test_cross_repository_copies_of_xet_files(hub, new_repo, api, bob_api, no_lf
             operations=[CommitOperationCopy(src_path_in_repo="w.bin", path_in_repo="x.bin", src_repo_id=src, src_repo_type="model")],
             commit_message="no",
         )
+
+
+def test_global_deduplication_serves_a_client_without_a_local_cache(hub, new_repo, api, tmp_path):
+    """A second machine (here: a process with an empty Xet cache) uploading an edited file finds
+    the unchanged chunks through the hub's deduplication API, whose answers hf_xet must parse."""
+    import random
+    import subprocess
+    import sys
+
+    repo_id = new_repo("xet-global-dedup")
+    size = 100 << 20
+    rng = random.Random(1)  # fixed bytes: which chunks the client may ask about is reproducible
+    data = bytearray(b"\x00" + rng.randbytes(size - 1))
+    (tmp_path / "v1.bin").write_bytes(data)
+    data[size // 2 : size // 2 + (1 << 20)] = rng.randbytes(1 << 20)
+    (tmp_path / "v2.bin").write_bytes(data)
+    api.upload_file(path_or_fileobj=str(tmp_path / "v1.bin"), path_in_repo="w.bin", repo_id=repo_id)
+    usage = lambda: httpx.get(f"{hub.url}/api/models/{repo_id}/xet-storage", headers={"authorization": f"Bearer {hub.alice.token}"}).json()
+    before = usage()["storedBytes"]
+
+    env = dict(os.environ, HF_HOME=str(tmp_path / "other-machine"))
+    env.pop("HF_XET_CACHE", None)
+    start = hub.log_size()
+    code = (
+        "import sys; from huggingface_hub import HfApi; "
+        "HfApi(token=sys.argv[3]).upload_file(path_or_fileobj=sys.argv[1], path_in_repo='w.bin', repo_id=sys.argv[2])"
+    )
+    args = [sys.executable, "-c", code, str(tmp_path / "v2.bin"), repo_id, hub.alice.token]
+    subprocess.run(args, env=env, check=True, timeout=240)
+    added = usage()["storedBytes"] - before
+    assert "Xet deduplication hit" in hub.log_since(start)
+    assert added < size // 2, f"{added} bytes stored for a 1 MiB change without a local cache"
+    assert sha256(read(hf_hub_download(repo_id, "w.bin"))) == sha256(bytes(data))

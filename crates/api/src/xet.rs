@@ -924,7 +924,7 @@ pub async fn fetch(
     Ok((status, headers, Body::from_stream(stream)).into_response())
 }
 
-/// `GET /xet-cas/v1/chunks/default-merkledb/{hash}`: global deduplication, within the token's
+/// `GET /xet-cas/v1/chunks/{default,default-merkledb}/{hash}`: global deduplication, within the token's
 /// repository. The answer is a shard listing the xorb that holds the chunk, built from the
 /// server's own index of it.
 pub async fn dedup(
@@ -932,9 +932,10 @@ pub async fn dedup(
     cas: Cas,
     Path((prefix, hash)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    if prefix != "default-merkledb" {
+    // The API description says `default-merkledb`; hf_xet 1.8 sends `default`.
+    if prefix != "default-merkledb" && prefix != "default" {
         return Err(ApiError::bad_request(
-            "The deduplication prefix must be `default-merkledb`",
+            "The deduplication prefix must be `default` or `default-merkledb`",
         ));
     }
     hash_arg(&hash)?;
@@ -944,6 +945,7 @@ pub async fn dedup(
     let index = XorbIndex::decode(&row.chunks).map_err(xet_error)?;
     let xh = hash_arg(&xorb)?;
     let shard = agora_xet::dedup_shard(&xh, &index).map_err(xet_error)?;
+    tracing::info!(chunk = %hash, xorb = %xorb, repo = cas.0.r, "Xet deduplication hit");
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], shard).into_response())
 }
 
