@@ -274,3 +274,19 @@ def test_pending_list_is_paginated(hub, raw, gated_repo, new_user):
     assert [r["user"]["user"] for r in first.json() + nxt.json()] == [p.name for p in people]
     assert_hub_error(raw.get(f"/api/models/{repo_id}/user-access-request/pending?limit=0", token=hub.alice.token), 400)
     assert_hub_error(raw.get(f"/api/models/{repo_id}/user-access-request/whatever", token=hub.alice.token), 404)
+
+
+def test_datasets_load_a_gated_dataset_once_let_in(hub, raw, new_repo, api, tmp_path):
+    from datasets import load_dataset
+
+    ds = new_repo("gated-load", repo_type="dataset")
+    api.upload_file(path_or_fileobj=b"---\nlicense: cc-by-4.0\n---\n# Gated data\n", path_in_repo="README.md", repo_id=ds, repo_type="dataset")
+    api.upload_file(path_or_fileobj=b"text,label\nhello,1\nworld,0\n", path_in_repo="data/train.csv", repo_id=ds, repo_type="dataset")
+    api.update_repo_settings(ds, gated="manual", repo_type="dataset")
+    with pytest.raises(Exception) as e:
+        load_dataset(ds, token=hub.carol.token, cache_dir=str(tmp_path / "before"))
+    assert "gated" in str(e.value).lower()
+    assert ask(raw, ds, hub.carol, fields={}, kind="datasets").json()["status"] == "pending"
+    api.accept_access_request(ds, "carol", repo_type="dataset")
+    loaded = load_dataset(ds, token=hub.carol.token, cache_dir=str(tmp_path / "after"))
+    assert loaded["train"]["text"] == ["hello", "world"]
