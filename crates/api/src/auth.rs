@@ -55,10 +55,7 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<Result<&str, ()>> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 256);
     Some(token.ok_or(()))
@@ -152,16 +149,11 @@ impl Caller {
             .filter(|s| match s.kind {
                 ScopeKind::User | ScopeKind::Org => s.name.eq_ignore_ascii_case(ns),
                 ScopeKind::Model => {
-                    kind == RepoType::Model
-                        && full
-                            .as_ref()
-                            .is_some_and(|f| s.name.eq_ignore_ascii_case(f))
+                    kind == RepoType::Model && full.as_ref().is_some_and(|f| s.name.eq_ignore_ascii_case(f))
                 }
                 ScopeKind::Dataset => {
                     kind == RepoType::Dataset
-                        && full
-                            .as_ref()
-                            .is_some_and(|f| s.name.eq_ignore_ascii_case(f))
+                        && full.as_ref().is_some_and(|f| s.name.eq_ignore_ascii_case(f))
                 }
             })
             .flat_map(|s| s.permissions.iter())

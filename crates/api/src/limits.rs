@@ -94,14 +94,7 @@ struct Verdict {
 
 impl Limiter {
     /// Counts one request (when `charge`) and tells whether it fits the quota.
-    fn take(
-        &self,
-        limits: &RateLimits,
-        bucket: Bucket,
-        key: Key,
-        quota: u32,
-        charge: bool,
-    ) -> Verdict {
+    fn take(&self, limits: &RateLimits, bucket: Bucket, key: Key, quota: u32, charge: bool) -> Verdict {
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         let due = windows
@@ -138,9 +131,11 @@ impl Limiter {
 fn headers(resp: &mut Response, bucket: Bucket, quota: u32, window: Duration, v: &Verdict) {
     let secs = v.reset.as_secs() + u64::from(v.reset.subsec_nanos() > 0);
     let h = resp.headers_mut();
-    if let Ok(val) =
-        HeaderValue::from_str(&format!("\"{}\";r={};t={secs}", bucket.name(), v.remaining))
-    {
+    if let Ok(val) = HeaderValue::from_str(&format!(
+        "\"{}\";r={};t={secs}",
+        bucket.name(),
+        v.remaining
+    )) {
         h.insert("ratelimit", val);
     }
     if let Ok(val) = HeaderValue::from_str(&format!(
@@ -150,9 +145,7 @@ fn headers(resp: &mut Response, bucket: Bucket, quota: u32, window: Duration, v:
     )) {
         h.insert("ratelimit-policy", val);
     }
-    if !v.allowed
-        && let Ok(val) = HeaderValue::from_str(&secs.to_string())
-    {
+    if !v.allowed && let Ok(val) = HeaderValue::from_str(&secs.to_string()) {
         h.insert(axum::http::header::RETRY_AFTER, val);
     }
 }

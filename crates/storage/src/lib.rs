@@ -18,8 +18,8 @@ pub mod sqlite;
 mod sqlite_access;
 pub mod xet;
 
-pub use access::AccessStore;
 pub use error::{Error, Result};
+pub use access::AccessStore;
 pub use meta::Meta;
 pub use objects::{ByteStream, Objects, Upload};
 pub use xet::XetMeta;
