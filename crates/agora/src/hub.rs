@@ -58,7 +58,15 @@ pub async fn serve(cfg: Config) -> Result<(), Error> {
     println!("agora listening on http://{addr}");
     tracing::info!(%addr, data_dir = %cfg.data_dir.display(), "serving");
     agora_api::start_background(hub.clone());
-    axum::serve(listener, agora_api::router(hub))
+    tokio::task::spawn_blocking(agora_web::highlight::warm);
+    let web = agora_web::Options {
+        allow_signup: cfg.signup,
+        secure_cookies: cfg
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+    };
+    axum::serve(listener, agora_api::router_with(hub, agora_web::router(web)))
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())

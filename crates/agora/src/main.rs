@@ -40,6 +40,9 @@ enum Command {
         /// The URL clients use to reach the hub, if not the address it listens on
         #[arg(long, env = "AGORA_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Turn off the web sign-up page (accounts then come from `agora user create`)
+        #[arg(long, env = "AGORA_DISABLE_SIGNUP")]
+        disable_signup: bool,
     },
     /// Manage users
     User {
@@ -203,9 +206,11 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             data,
             addr,
             public_url,
+            disable_signup,
         } => {
             init_tracing();
-            let cfg = config::Config::load(&data, addr, public_url)?;
+            let mut cfg = config::Config::load(&data, addr, public_url)?;
+            cfg.signup &= !disable_signup;
             hub::serve(cfg).await
         }
         Command::User {

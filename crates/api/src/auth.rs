@@ -14,6 +14,8 @@ use crate::{
 pub struct Caller {
     pub user: Option<Account>,
     pub token: Option<Token>,
+    /// Signed in on the web pages: acts with the user's own rights, as a write token would.
+    pub session: bool,
 }
 
 /// What a caller may do with one repository, weakest first.
@@ -74,11 +76,22 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller {
             user: Some(user),
             token: Some(t),
+            session: false,
         })
     }
 }
 
 impl Caller {
+    /// A user signed in through the web interface (its session and CSRF checks are the web
+    /// crate's); access is then decided here like for any caller.
+    pub fn web_session(user: Account) -> Self {
+        Caller {
+            user: Some(user),
+            token: None,
+            session: true,
+        }
+    }
+
     pub fn require_user(&self) -> ApiResult<&Account> {
         self.user.as_ref().ok_or_else(|| {
             ApiError::unauthorized("You must be authenticated to do this. Pass a token.")
@@ -86,9 +99,11 @@ impl Caller {
     }
 
     fn token_can_write(&self) -> bool {
-        self.token
-            .as_ref()
-            .is_some_and(|t| t.role == TokenRole::Write)
+        self.session
+            || self
+                .token
+                .as_ref()
+                .is_some_and(|t| t.role == TokenRole::Write)
     }
 
     /// A user with a write token; read tokens cannot change anything.

@@ -5,13 +5,13 @@
 //! JSON. Every error goes through [`error::ApiError`].
 
 pub mod auth;
-mod commit;
+pub mod commit;
 pub mod error;
 mod files;
 pub mod lfs;
 pub mod openness;
 mod refs;
-mod repos;
+pub mod repos;
 pub mod scanning;
 
 use std::sync::Arc;
@@ -109,7 +109,20 @@ pub fn start_background(state: AppState) {
     tokio::spawn(openness::regrade_stale(state));
 }
 
+/// The Hub protocol alone, with a one-line greeting at `/`.
 pub fn router(state: AppState) -> Router {
+    router_with(
+        state,
+        Router::new().route(
+            "/",
+            get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }),
+        ),
+    )
+}
+
+/// The Hub protocol and `pages` (the web interface) under the same layers; URL shapes neither
+/// matches go to the protocol's fallback.
+pub fn router_with(state: AppState, pages: Router<AppState>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let repo = "/api/{kind}/{ns}/{name}";
     let api = Router::new()
@@ -163,10 +176,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))
         .route(&format!("{repo}/lfs-verify"), post(lfs::verify_route))
-        .route(
-            "/",
-            get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }),
-        )
+        .merge(pages)
         .fallback(files::fallback);
 
     // JSON and form bodies are small; uploads and commits stream their bodies (`Body` is not

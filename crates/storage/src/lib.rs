@@ -14,6 +14,7 @@ pub mod meta;
 pub mod model;
 mod objects;
 pub mod sqlite;
+pub mod web;
 
 pub use error::{Error, Result};
 pub use meta::Meta;

@@ -39,13 +39,17 @@ impl SqliteMeta {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 fn key(name: &str) -> String {
     name.to_lowercase()
 }
 
-fn account_from(row: &SqliteRow) -> Result<Account> {
+pub(crate) fn account_from(row: &SqliteRow) -> Result<Account> {
     let kind: String = row.try_get("kind")?;
     Ok(Account {
         id: row.try_get("id")?,
@@ -85,7 +89,7 @@ fn repo_from(row: &SqliteRow) -> Result<Repo> {
     })
 }
 
-fn token_from(row: &SqliteRow) -> Result<Token> {
+pub(crate) fn token_from(row: &SqliteRow) -> Result<Token> {
     let role: String = row.try_get("role")?;
     Ok(Token {
         id: row.try_get("id")?,
