@@ -54,6 +54,7 @@ class Hub:
     process: subprocess.Popen
     alice: Account
     bob: Account
+    carol: Account
     org: str
 
     @property
@@ -107,24 +108,30 @@ def _start_hub() -> Hub:
     data.mkdir()
     alice = _account(data, "alice")
     bob = _account(data, "bob")
+    carol = _account(data, "carol")
     org = "acme-lab"
     _cli(data, "org", "create", org, "--owner", alice.name)
-    return _serve(work, data, alice, bob, org)
+    return _serve(work, data, alice, bob, carol, org)
 
 
 def _restart_hub(old: Hub) -> Hub:
     """A new server process on the same data folder (the old one must have stopped)."""
-    return _serve(old.work_dir, old.data_dir, old.alice, old.bob, old.org)
+    return _serve(old.work_dir, old.data_dir, old.alice, old.bob, old.carol, old.org)
 
 
-def _serve(work: Path, data: Path, alice: Account, bob: Account, org: str) -> Hub:
+# The shared hub runs without abuse limits: the whole suite comes from one address in minutes.
+# tests/e2e/test_limits.py starts hubs of its own with them.
+NO_LIMITS = ("--rate-limit-api", "0", "--rate-limit-resolvers", "0")
+
+
+def _serve(work: Path, data: Path, alice: Account, bob: Account, carol: Account, org: str, extra: tuple = NO_LIMITS) -> Hub:
     log_path = work / "server.log"
     log = open(log_path, "ab")
     env = dict(os.environ)
     env.setdefault("RUST_LOG", "info")
     env["NO_COLOR"] = "1"
     proc = subprocess.Popen(
-        [str(AGORA_BIN), "serve", "--data-dir", str(data), "--addr", "127.0.0.1:0"],
+        [str(AGORA_BIN), "serve", "--data-dir", str(data), "--addr", "127.0.0.1:0", *extra],
         stdout=subprocess.PIPE,
         stderr=log,
         stdin=subprocess.DEVNULL,
@@ -150,7 +157,7 @@ def _serve(work: Path, data: Path, alice: Account, bob: Account, org: str) -> Hu
             raise RuntimeError(f"agora serve did not start:\n{log_path.read_text(errors='replace')}")
         if line and line.startswith("agora listening on "):
             url = line.removeprefix("agora listening on ").strip().rstrip("/")
-    return Hub(url=url, data_dir=data, work_dir=work, log_path=log_path, process=proc, alice=alice, bob=bob, org=org)
+    return Hub(url=url, data_dir=data, work_dir=work, log_path=log_path, process=proc, alice=alice, bob=bob, carol=carol, org=org)
 
 
 _HUB: Hub | None = None

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use agora_api::limits::RateLimits;
+
 use crate::{DataDir, hub::Error};
 
 #[derive(Debug, Clone)]
@@ -15,6 +17,21 @@ pub struct Config {
     /// Whether the web sign-up page creates accounts (`signup = false` in TOML,
     /// `--disable-signup` / `AGORA_DISABLE_SIGNUP=true` turn it off).
     pub signup: bool,
+    pub limits: RateLimits,
+}
+
+/// Abuse limits of `agora serve` (0 turns one off).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct LimitArgs {
+    /// API requests per window, per token or (without one) per address [default: 3000]
+    #[arg(long, env = "AGORA_RATE_LIMIT_API")]
+    pub rate_limit_api: Option<u32>,
+    /// File downloads per window, per token or per address [default: 30000]
+    #[arg(long, env = "AGORA_RATE_LIMIT_RESOLVERS")]
+    pub rate_limit_resolvers: Option<u32>,
+    /// The window, in seconds [default: 300]
+    #[arg(long, env = "AGORA_RATE_LIMIT_WINDOW")]
+    pub rate_limit_window: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -24,6 +41,9 @@ struct File {
     addr: Option<String>,
     public_url: Option<String>,
     signup: Option<bool>,
+    rate_limit_api: Option<u32>,
+    rate_limit_resolvers: Option<u32>,
+    rate_limit_window: Option<u64>,
 }
 
 impl Config {
@@ -52,6 +72,31 @@ impl Config {
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
             public_url: public_url.or(file.public_url),
             signup: file.signup.unwrap_or(true),
+            limits: limits(
+                &LimitArgs {
+                    rate_limit_api: file.rate_limit_api,
+                    rate_limit_resolvers: file.rate_limit_resolvers,
+                    rate_limit_window: file.rate_limit_window,
+                },
+                RateLimits::default(),
+            ),
         })
+    }
+
+    /// Flags and variables over what the file said.
+    pub fn with_limits(mut self, args: &LimitArgs) -> Self {
+        self.limits = limits(args, self.limits);
+        self
+    }
+}
+
+fn limits(args: &LimitArgs, base: RateLimits) -> RateLimits {
+    RateLimits {
+        api: args.rate_limit_api.unwrap_or(base.api),
+        resolvers: args.rate_limit_resolvers.unwrap_or(base.resolvers),
+        window: args
+            .rate_limit_window
+            .map(|s| std::time::Duration::from_secs(s.max(1)))
+            .unwrap_or(base.window),
     }
 }

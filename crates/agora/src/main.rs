@@ -43,6 +43,19 @@ enum Command {
         /// Turn off the web sign-up page (accounts then come from `agora user create`)
         #[arg(long, env = "AGORA_DISABLE_SIGNUP")]
         disable_signup: bool,
+        #[command(flatten)]
+        limits: config::LimitArgs,
+    },
+    /// Export the audit log as JSON lines (everything, or one namespace or repository)
+    Audit {
+        /// Only this account's namespace (user or organisation)
+        #[arg(long, conflicts_with = "repo")]
+        namespace: Option<String>,
+        /// Only this repository: `model:ns/name` or `dataset:ns/name`
+        #[arg(long)]
+        repo: Option<String>,
+        #[command(flatten)]
+        data: DataDir,
     },
     /// Manage users
     User {
@@ -106,11 +119,32 @@ enum TokenCmd {
     Create {
         user: String,
         /// Allow writes (default: read-only)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "scope")]
         write: bool,
+        /// Make a fine-grained token acting only on this (repeatable): TYPE:NAME:PERMS with TYPE
+        /// model, dataset, user or org and PERMS from read, contribute, write
+        /// (e.g. model:alice/bert:read,write)
+        #[arg(long)]
+        scope: Vec<String>,
+        /// Lifetime, e.g. 3600s, 90m, 12h, 30d (default: until revoked)
+        #[arg(long)]
+        expires_in: Option<String>,
         /// A name to recognise the token by
         #[arg(long, default_value = "cli")]
         name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List a user's tokens as JSON lines (never their secrets)
+    List {
+        user: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Revoke a user's token by id (see `token list`); it stops working at once
+    Revoke {
+        user: String,
+        id: i64,
         #[command(flatten)]
         data: DataDir,
     },
@@ -129,11 +163,25 @@ enum OrgCmd {
         data: DataDir,
     },
     /// Add a member (or change their role): read, contributor, write or admin
+    #[command(alias = "set-role")]
     AddMember {
         org: String,
         user: String,
         #[arg(long, default_value = "write")]
         role: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Remove a member
+    RemoveMember {
+        org: String,
+        user: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List members and their roles
+    Members {
+        org: String,
         #[command(flatten)]
         data: DataDir,
     },
@@ -207,9 +255,10 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             addr,
             public_url,
             disable_signup,
+            limits,
         } => {
             init_tracing();
-            let mut cfg = config::Config::load(&data, addr, public_url)?;
+            let mut cfg = config::Config::load(&data, addr, public_url)?.with_limits(&limits);
             cfg.signup &= !disable_signup;
             hub::serve(cfg).await
         }
@@ -233,14 +282,60 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
                 TokenCmd::Create {
                     user,
                     write,
+                    scope,
+                    expires_in,
                     name,
                     data,
                 },
         } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
-            let token = hub::create_token(&hub, &user, write, &name).await?;
+            let spec = hub::token_spec(write, &scope, expires_in.as_deref(), &name)?;
+            let token = hub::create_token(&hub, &user, &spec).await?;
             println!("{token}");
             Ok(())
+        }
+        Command::Token {
+            cmd: TokenCmd::List { user, data },
+        } => {
+            let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
+            for line in hub::list_tokens(&hub, &user).await? {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Token {
+            cmd: TokenCmd::Revoke { user, id, data },
+        } => {
+            let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
+            hub::revoke_token(&hub, &user, id).await?;
+            eprintln!("revoked token {id} of {user}");
+            Ok(())
+        }
+        Command::Org {
+            cmd: OrgCmd::RemoveMember { org, user, data },
+        } => {
+            let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
+            hub::remove_member(&hub, &org, &user).await?;
+            eprintln!("{user} is no longer in {org}");
+            Ok(())
+        }
+        Command::Org {
+            cmd: OrgCmd::Members { org, data },
+        } => {
+            let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
+            for (name, role) in hub::members(&hub, &org).await? {
+                println!("{name}\t{role}");
+            }
+            Ok(())
+        }
+        Command::Audit {
+            namespace,
+            repo,
+            data,
+        } => {
+            let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
+            hub::export_audit(&hub, namespace.as_deref(), repo.as_deref(), &mut std::io::stdout().lock())
+                .await
         }
         Command::Org {
             cmd:

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::{
     AppState, BaseUrl,
-    auth::{Access, Caller, find_repo, find_repo_for},
+    auth::{Access, Caller, find_repo_for},
     error::{ApiError, ApiResult},
     repo_type,
     repos::signature,
@@ -73,8 +73,9 @@ fn flag(q: &Option<String>, key: &str) -> bool {
         .any(|(k, v)| k == key && matches!(v.as_ref(), "1" | "true" | "True"))
 }
 
-/// Who may write to `rev` of a repository: pull requests need only read access and a write
-/// token; branches need write access.
+/// Who may write to `rev` of a repository: pull requests need the right to contribute (any
+/// user on a public repository, the contributor role on a private one); branches need write
+/// access.
 async fn repo_for_commit(
     state: &AppState,
     caller: &Caller,
@@ -83,13 +84,12 @@ async fn repo_for_commit(
     name: &str,
     create_pr: bool,
 ) -> ApiResult<Repo> {
-    let kind = repo_type(kind)?;
-    if create_pr {
-        caller.require_writer()?;
-        Ok(find_repo(state, caller, kind, ns, name).await?.0)
+    let need = if create_pr {
+        Access::Contribute
     } else {
-        find_repo_for(state, caller, kind, ns, name, Access::Write).await
-    }
+        Access::Write
+    };
+    find_repo_for(state, caller, repo_type(kind)?, ns, name, need).await
 }
 
 #[derive(Deserialize)]
@@ -228,7 +228,7 @@ pub async fn commit(
 ) -> ApiResult<Json<Value>> {
     let create_pr = flag(&q, "create_pr");
     let repo = repo_for_commit(&state, &caller, &kind, &ns, &name, create_pr).await?;
-    let user = caller.require_writer()?.clone();
+    let user = caller.require_user()?.clone();
     let limit = state.config.max_commit_bytes;
     let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::new(
@@ -348,7 +348,7 @@ pub async fn commit(
         author: signature(&user),
         ops,
     };
-    let out = apply(&state, req).await?;
+    let out = apply(&state, &caller, req).await?;
     let prefix = format!("{base}/{}{}", repo.kind.url_prefix(), repo.full_name());
     let mut res = json!({"success": true, "commitOid": out.commit.hex(), "commitUrl": format!("{prefix}/commit/{}", out.commit)});
     if let Some(n) = out.pr_num {
@@ -359,12 +359,17 @@ pub async fn commit(
 
 /// Makes a commit the way every writer must: the scanner's gate first, then the engine, then
 /// grading of a new `main` head off the request path. The API and the web pages commit here.
-pub async fn apply(state: &AppState, req: CommitRequest) -> ApiResult<agora_repo::CommitOutcome> {
+pub async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    req: CommitRequest,
+) -> ApiResult<agora_repo::CommitOutcome> {
     let repo = req.repo.clone();
     crate::scanning::gate(state, &repo, &req.ops).await?;
     let out = state.engine.commit(req).await?;
     if out.ref_name == format!("refs/heads/{}", agora_repo::DEFAULT_BRANCH) {
         crate::openness::assess_later(state.clone(), repo.clone(), out.commit);
+        crate::gating::follow_card(state, caller, &repo).await?;
     }
     tracing::info!(repo = %repo.full_name(), commit = %out.commit, r#ref = %out.ref_name, "commit");
     Ok(out)

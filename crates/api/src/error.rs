@@ -21,6 +21,7 @@ pub enum Code {
     PreconditionFailed,
     RangeNotSatisfiable,
     PayloadTooLarge,
+    TooManyRequests,
     NotFound,
     Internal,
 }
@@ -38,6 +39,7 @@ impl Code {
             Code::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Code::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -78,6 +78,7 @@ async fn route(
         return resolve(
             &state,
             &caller,
+            &base.0,
             kind,
             &ns,
             &name,
@@ -140,6 +141,7 @@ fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
 async fn resolve(
     state: &AppState,
     caller: &Caller,
+    base: &str,
     kind: RepoType,
     ns: &str,
     name: &str,
@@ -149,6 +151,7 @@ async fn resolve(
     head: bool,
 ) -> ApiResult<Response> {
     let (repo, _) = find_repo(state, caller, kind, ns, name).await?;
+    crate::gating::check_content(state, caller, &repo, base, path).await?;
     let revision = state.engine.resolve(&repo, rev).await?;
     let commit = revision.commit.hex();
     let file = match state.engine.entry(&revision.commit, path).await {

@@ -132,18 +132,18 @@ pub async fn batch(
     if batch.objects.len() > 10_000 {
         return Err(ApiError::bad_request("At most 10000 objects per batch"));
     }
-    // Uploading to a branch needs write access; for a pull request (no ref, or refs/pr/N) read
-    // access and a write token are enough, as for opening the pull request itself.
+    // Uploading to a branch needs write access; for a pull request (no ref, or refs/pr/N) the
+    // right to contribute is enough, as for opening the pull request itself.
     let to_branch = batch
         .reference
         .as_ref()
         .is_some_and(|r| !agora_repo::engine::is_pr_ref(&r.name));
-    let repo = if to_branch {
-        find_repo_for(&state, &caller, kind, &ns, &name, Access::Write).await?
+    let need = if to_branch {
+        Access::Write
     } else {
-        caller.require_writer()?;
-        find_repo(&state, &caller, kind, &ns, &name).await?.0
+        Access::Contribute
     };
+    let repo = find_repo_for(&state, &caller, kind, &ns, &name, need).await?;
     let multipart_offered =
         batch.transfers.is_empty() || batch.transfers.iter().any(|t| t == "multipart");
     let expires = agora_storage::now_ms() / 1000 + GRANT_TTL_SECS;

@@ -4,15 +4,20 @@
 //! Handlers are thin: they check input and access, call the repository engine, and shape
 //! JSON. Every error goes through [`error::ApiError`].
 
+pub mod audit;
 pub mod auth;
 pub mod commit;
 pub mod error;
 mod files;
+pub mod gating;
 pub mod lfs;
+pub mod limits;
 pub mod openness;
+mod orgs;
 mod refs;
 pub mod repos;
 pub mod scanning;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -43,6 +48,7 @@ pub struct Config {
     /// LFS objects at least this large are uploaded in parts.
     pub multipart_threshold: u64,
     pub multipart_chunk: u64,
+    pub limits: limits::RateLimits,
 }
 
 impl Default for Config {
@@ -53,6 +59,7 @@ impl Default for Config {
             max_lfs_bytes: 100 << 30,
             multipart_threshold: 16 << 20,
             multipart_chunk: 8 << 20,
+            limits: limits::RateLimits::default(),
         }
     }
 }
@@ -65,6 +72,7 @@ pub struct Hub {
     pub secret: Vec<u8>,
     pub running: lfs::Running,
     pub reports: openness::Reports,
+    pub limiter: limits::Limiter,
 }
 
 pub type AppState = Arc<Hub>;
@@ -172,6 +180,33 @@ pub fn router_with(state: AppState, pages: Router<AppState>) -> Router {
         .route(&format!("{repo}/bom/{{rev}}"), get(openness::bom))
         .route(&format!("{repo}/lineage"), get(openness::lineage))
         .route(&format!("{repo}/scan/{{rev}}"), get(scanning::scan_report))
+        .route(
+            &format!("{repo}/ask-access"),
+            get(gating::form).post(gating::ask),
+        )
+        .route(
+            &format!("{repo}/user-access-request/{{status}}"),
+            get(gating::list),
+        )
+        .route(
+            &format!("{repo}/user-access-request/handle"),
+            post(gating::handle),
+        )
+        .route(
+            &format!("{repo}/user-access-request/grant"),
+            post(gating::grant),
+        )
+        .route(&format!("{repo}/audit"), get(audit::repo_log))
+        .route("/api/users/{name}/audit", get(audit::user_log))
+        .route("/api/organizations/{name}/audit", get(audit::org_log))
+        .route("/api/organizations/new", post(orgs::create))
+        .route("/api/organizations/{org}/members", get(orgs::members))
+        .route(
+            "/api/organizations/{org}/members/{user}",
+            put(orgs::set_role).delete(orgs::remove),
+        )
+        .route("/api/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/lfs/upload/{token}", put(lfs::upload))
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))
@@ -182,6 +217,10 @@ pub fn router_with(state: AppState, pages: Router<AppState>) -> Router {
     // JSON and form bodies are small; uploads and commits stream their bodies (`Body` is not
     // bound by this limit) and enforce sizes of their own.
     api.layer(DefaultBodyLimit::max(16 << 20))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit,
+        ))
         .layer(axum::middleware::from_fn(limit_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
@@ -190,7 +229,7 @@ pub fn router_with(state: AppState, pages: Router<AppState>) -> Router {
             axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
             HeaderValue::from_static(
                 "X-Repo-Commit, X-Request-Id, X-Error-Code, X-Error-Message, X-Total-Count, ETag, Link, Accept-Ranges, \
-                 Content-Range, X-Linked-Size, X-Linked-ETag",
+                 Content-Range, X-Linked-Size, X-Linked-ETag, RateLimit, RateLimit-Policy, Retry-After",
             ),
         ))
         .with_state(state)

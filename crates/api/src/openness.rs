@@ -460,7 +460,7 @@ pub async fn lineage(
         .meta
         .list_repos(&RepoQuery {
             kind: RepoType::Model,
-            viewer: caller.user.as_ref().map(|u| u.id),
+            viewer: caller.viewer(),
             search: None,
             author: None,
             tags: vec![format!("base_model:{}", repo.full_name())],

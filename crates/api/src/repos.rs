@@ -43,8 +43,16 @@ pub async fn whoami(State(state): State<AppState>, caller: Caller) -> ApiResult<
             "type": "access_token",
             "accessToken": {
                 "displayName": token.name,
-                "role": token.role.as_str(),
+                "role": crate::tokens::role_name(token),
                 "createdAt": agora_storage::format_ms(token.created_at),
+                "expiresAt": token.expires_at.map(agora_storage::format_ms),
+                "fineGrained": token.scopes.as_ref().map(|s| json!({
+                    "scoped": s.iter().map(|s| json!({
+                        "entity": {"type": s.kind, "name": s.name},
+                        "permissions": s.permissions,
+                    })).collect::<Vec<_>>(),
+                    "global": [],
+                })),
             }
         }
     })))
@@ -95,7 +103,7 @@ pub async fn create(
     BaseUrl(base): BaseUrl,
     crate::error::Json(body): crate::error::Json<CreateBody>,
 ) -> ApiResult<Response> {
-    let user = caller.require_writer()?.clone();
+    let user = caller.require_user()?.clone();
     let kind = kind_from_body(body.kind.as_deref())?;
     // `name` may carry the namespace itself ("org/name").
     let (ns, name) = match (&body.organization, body.name.split_once('/')) {
@@ -148,7 +156,7 @@ pub async fn create_repo(
     name: &str,
     private: bool,
 ) -> ApiResult<Created> {
-    let user = caller.require_writer()?.clone();
+    let user = caller.require_user()?.clone();
     let owner = writable_namespace(state, caller, ns).await?;
     let full = format!("{}/{name}", owner.name);
     let new = NewRepo {
@@ -167,6 +175,8 @@ pub async fn create_repo(
             {
                 crate::scanning::ensure_scanned(state, &head).await?;
             }
+            crate::audit::record(state, caller, "repo.create", Some(&repo), None, json!({"private": private}))
+                .await?;
             tracing::info!(repo = %full, kind = kind.as_str(), private, "repository created");
             Ok(Created::New(repo))
         }
@@ -188,7 +198,7 @@ pub async fn delete(
     caller: Caller,
     crate::error::Json(body): crate::error::Json<DeleteBody>,
 ) -> ApiResult<Json<Value>> {
-    let user = caller.require_writer()?;
+    let user = caller.require_user()?;
     let kind = kind_from_body(body.kind.as_deref())?;
     let full = match (&body.organization, body.name.contains('/')) {
         (_, true) => body.name.clone(),
@@ -198,7 +208,7 @@ pub async fn delete(
     let (ns, name) = full.split_once('/').ok_or_else(ApiError::repo_not_found)?;
     let repo = find_repo_for(&state, &caller, kind, ns, name, Access::Admin).await?;
     state.meta.delete_repo(repo.id).await?;
-    tracing::info!(repo = %repo.full_name(), "repository deleted");
+    crate::audit::record(&state, &caller, "repo.delete", Some(&repo), None, json!({})).await?;
     Ok(Json(json!({})))
 }
 
@@ -248,7 +258,8 @@ pub async fn move_repo(
         }
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(from = %body.from, to = %body.to, "repository moved");
+    crate::audit::record(&state, &caller, "repo.move", Some(&repo), None, json!({"from": body.from, "to": body.to}))
+        .await?;
     Ok(Json(json!({})))
 }
 
@@ -308,16 +319,33 @@ pub async fn settings(
     if let Some(p) = private {
         state.meta.set_private(repo.id, p).await?;
     }
-    tracing::info!(repo = %repo.full_name(), ?gated, ?private, "settings changed");
+    let mut changed = serde_json::Map::new();
+    if let Some(g) = gated {
+        changed.insert("gated".into(), json!({"from": gated_json(&repo), "to": g.map(Gated::as_str)}));
+    }
+    if let Some(p) = private {
+        changed.insert("private".into(), json!({"from": repo.private, "to": p}));
+    }
+    if let Some(f) = flag_only {
+        changed.insert("scanFlagOnly".into(), json!({"from": repo.scan_flag_only, "to": f}));
+    }
+    if !changed.is_empty() {
+        crate::audit::record(&state, &caller, "settings.change", Some(&repo), None, changed.into())
+            .await?;
+    }
     Ok(Json(json!({})))
 }
 
+/// Whether the caller may read the repository's files: gated ones answer `GatedRepo` until the
+/// caller was let in, as on the Hub.
 pub async fn auth_check(
     State(state): State<AppState>,
     caller: Caller,
+    BaseUrl(base): BaseUrl,
     Path((kind, ns, name)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Value>> {
-    find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
+    let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
+    crate::gating::check_content(&state, &caller, &repo, &base, "").await?;
     Ok(Json(json!({})))
 }
 
@@ -602,7 +630,7 @@ async fn list(
     let page = q.limit.unwrap_or(PAGE);
     let query = RepoQuery {
         kind,
-        viewer: caller.user.as_ref().map(|u| u.id),
+        viewer: caller.viewer(),
         search: q.search.clone(),
         author: q.author.clone(),
         tags: q.filters.clone(),

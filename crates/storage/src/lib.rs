@@ -9,14 +9,17 @@
 //! Invariant: objects are written before any metadata that points at them, so a crash leaves at
 //! worst unreferenced objects, never a reference to something missing.
 
+pub mod access;
 mod error;
 pub mod meta;
 pub mod model;
 mod objects;
 pub mod sqlite;
 pub mod web;
+mod sqlite_access;
 
 pub use error::{Error, Result};
+pub use access::AccessStore;
 pub use meta::Meta;
 pub use objects::{ByteStream, Objects, Upload};
 

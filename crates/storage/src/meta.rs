@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 
-use crate::{Result, model::*};
+use crate::{AccessStore, Result, model::*};
 
 #[async_trait]
-pub trait Meta: crate::web::WebStore + Send + Sync + 'static {
+pub trait Meta: AccessStore + crate::web::WebStore + Send + Sync + 'static {
     // Accounts.
     async fn create_account(
         &self,

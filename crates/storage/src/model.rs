@@ -83,6 +83,144 @@ pub struct Token {
     pub role: TokenRole,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// Fine-grained tokens act only within these; `None` for a classic read or write token.
+    pub scopes: Option<Vec<Scope>>,
+}
+
+impl Token {
+    /// Usable at `now`: neither revoked nor expired.
+    pub fn live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+/// What a fine-grained token may touch: one repository (`model`, `dataset`) or every repository
+/// of a namespace (`user`, `org`), and what it may do there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    #[serde(rename = "type")]
+    pub kind: ScopeKind,
+    /// `namespace/name` for a repository, the account name for a namespace.
+    pub name: String,
+    pub permissions: Vec<Permission>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeKind {
+    Model,
+    Dataset,
+    User,
+    Org,
+}
+
+/// The actions of fine-grained tokens, named as on the Hub.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Permission {
+    /// Read files and metadata (of private and gated repositories the owner may read).
+    #[serde(rename = "repo.content.read")]
+    Read,
+    /// Open pull requests.
+    #[serde(rename = "discussion.write")]
+    Contribute,
+    /// Push to branches, manage settings and access requests, create repositories (namespaces).
+    #[serde(rename = "repo.write")]
+    Write,
+}
+
+/// A token to create; `hash` is the SHA-256 of the secret, the only form stored.
+#[derive(Clone, Debug)]
+pub struct NewToken {
+    pub user_id: Id,
+    pub name: String,
+    pub role: TokenRole,
+    pub hash: String,
+    pub scopes: Option<Vec<Scope>>,
+    pub expires_at: Option<i64>,
+}
+
+/// Where a user's request for a gated repository stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Accepted => "accepted",
+            RequestStatus::Rejected => "rejected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => RequestStatus::Pending,
+            "accepted" => RequestStatus::Accepted,
+            "rejected" => RequestStatus::Rejected,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AccessRequest {
+    pub id: Id,
+    pub repo_id: Id,
+    pub user_id: Id,
+    pub status: RequestStatus,
+    /// The answers to the card's form, JSON; `None` for a direct grant.
+    pub fields: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub decided_by: Option<Id>,
+}
+
+/// A change of an access request, applied only if the request is still in state `from`
+/// (`None`: no request yet).
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub repo_id: Id,
+    pub user_id: Id,
+    pub from: Option<RequestStatus>,
+    pub to: RequestStatus,
+    /// Replaces the stored answers when set (a new request).
+    pub fields: Option<String>,
+    pub reason: Option<String>,
+    pub decided_by: Option<Id>,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AuditEvent {
+    pub id: Id,
+    pub at: i64,
+    pub action: String,
+    pub actor_id: Option<Id>,
+    pub actor: Option<String>,
+    pub token_id: Option<Id>,
+    pub address: Option<String>,
+    pub owner_id: Option<Id>,
+    pub repo_id: Option<Id>,
+    /// `model:namespace/name` at the time of the event.
+    pub repo: Option<String>,
+    /// JSON object.
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum AuditScope {
+    Repo(Id),
+    /// Everything in a namespace: its repositories, memberships, tokens.
+    Owner(Id),
+    All,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

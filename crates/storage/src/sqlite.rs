@@ -14,7 +14,7 @@ use crate::{Error, Meta, Result, model::*, now_ms};
 
 #[derive(Clone, Debug)]
 pub struct SqliteMeta {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 const REPO_COLUMNS: &str = "r.id, r.kind, r.owner_id, r.namespace, r.name, r.private, r.gated, r.created_at, \
@@ -45,7 +45,7 @@ impl SqliteMeta {
     }
 }
 
-fn key(name: &str) -> String {
+pub(crate) fn key(name: &str) -> String {
     name.to_lowercase()
 }
 
@@ -91,6 +91,7 @@ fn repo_from(row: &SqliteRow) -> Result<Repo> {
 
 pub(crate) fn token_from(row: &SqliteRow) -> Result<Token> {
     let role: String = row.try_get("role")?;
+    let scopes: Option<String> = row.try_get("scopes")?;
     Ok(Token {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -102,6 +103,11 @@ pub(crate) fn token_from(row: &SqliteRow) -> Result<Token> {
         },
         created_at: row.try_get("created_at")?,
         last_used_at: row.try_get("last_used_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+        scopes: scopes
+            .map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("token scopes: {e}"))))
+            .transpose()?,
     })
 }
 
@@ -117,7 +123,7 @@ fn commit_from(row: &SqliteRow) -> Result<CommitRow> {
     })
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 

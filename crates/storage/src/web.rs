@@ -1,10 +1,9 @@
-//! What the web interface stores beside the hub's own records: passwords, sessions, and the
-//! listings its pages need (a user's tokens, an organisation's members).
+//! What the web interface stores beside the hub's own records: passwords and sessions.
 
 use async_trait::async_trait;
 use sqlx::Row;
 
-use crate::{Result, model::*, sqlite::SqliteMeta};
+use crate::{Result, model::Id, sqlite::SqliteMeta};
 
 /// A signed-in browser. Only the hash of the cookie value is stored.
 #[derive(Clone, Debug)]
@@ -24,15 +23,6 @@ pub trait WebStore: Send + Sync + 'static {
     /// The session, if it exists and has not expired.
     async fn session(&self, hash: &str, now: i64) -> Result<Option<Session>>;
     async fn delete_session(&self, hash: &str) -> Result<()>;
-
-    /// The user's tokens, newest first.
-    async fn tokens_of(&self, user: Id) -> Result<Vec<Token>>;
-    /// Deletes the token if it belongs to `user`; false if there was no such token.
-    async fn delete_token(&self, user: Id, token: Id) -> Result<bool>;
-
-    /// Members of an organisation, by name.
-    async fn members(&self, org: Id) -> Result<Vec<(Account, Role)>>;
-    async fn remove_member(&self, org: Id, user: Id) -> Result<()>;
 }
 
 #[async_trait]
@@ -101,51 +91,4 @@ impl WebStore for SqliteMeta {
         Ok(())
     }
 
-    async fn tokens_of(&self, user: Id) -> Result<Vec<Token>> {
-        let rows = sqlx::query("SELECT * FROM tokens WHERE user_id = $1 ORDER BY id DESC")
-            .bind(user)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(crate::sqlite::token_from).collect()
-    }
-
-    async fn delete_token(&self, user: Id, token: Id) -> Result<bool> {
-        Ok(
-            sqlx::query("DELETE FROM tokens WHERE id = $1 AND user_id = $2")
-                .bind(token)
-                .bind(user)
-                .execute(self.pool())
-                .await?
-                .rows_affected()
-                == 1,
-        )
-    }
-
-    async fn members(&self, org: Id) -> Result<Vec<(Account, Role)>> {
-        let rows = sqlx::query(
-            "SELECT a.*, m.role AS member_role FROM members m JOIN accounts a ON a.id = m.user_id \
-             WHERE m.org_id = $1 ORDER BY a.name_key",
-        )
-        .bind(org)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let role: String = r.try_get("member_role")?;
-                Ok((
-                    crate::sqlite::account_from(r)?,
-                    Role::parse(&role).unwrap_or(Role::Read),
-                ))
-            })
-            .collect()
-    }
-
-    async fn remove_member(&self, org: Id, user: Id) -> Result<()> {
-        sqlx::query("DELETE FROM members WHERE org_id = $1 AND user_id = $2")
-            .bind(org)
-            .bind(user)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
 }

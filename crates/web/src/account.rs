@@ -2,7 +2,7 @@
 //! organisations and their members, and profile pages.
 
 use agora_api::{AppState, auth::hash_token};
-use agora_storage::model::{AccountKind, RepoQuery, RepoType, Role, SortKey, TokenRole};
+use agora_storage::model::{AccountKind, RepoQuery, RepoType, Role, SortKey};
 use askama::Template;
 use axum::{
     Form,
@@ -256,10 +256,11 @@ async fn tokens_page(
         .tokens_of(user.id)
         .await?
         .into_iter()
+        .filter(|t| t.revoked_at.is_none())
         .map(|t| TokenRow {
             id: t.id,
+            role: agora_api::tokens::role_name(&t),
             name: t.name,
-            role: t.role.as_str(),
             created: date(t.created_at),
             used: t.last_used_at.map(date).unwrap_or_else(|| "never".into()),
         })
@@ -287,6 +288,9 @@ pub struct NewToken {
     name: String,
     #[serde(default)]
     role: String,
+    /// Days until it expires, or `never`.
+    #[serde(default)]
+    expires: String,
 }
 
 pub async fn create_token(
@@ -300,18 +304,31 @@ pub async fn create_token(
     if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         return tokens_page(&state, &v, None, "Give the token a name (at most 100 characters).").await;
     }
-    let role = match f.role.as_str() {
-        "write" => TokenRole::Write,
-        "read" => TokenRole::Read,
-        _ => return tokens_page(&state, &v, None, "Choose read or write.").await,
+    // The same checks and storage as `POST /api/tokens`.
+    let spec = agora_api::tokens::TokenSpec {
+        name: name.to_owned(),
+        role: f.role.clone(),
+        scopes: None,
+        expires_in: match f.expires.as_str() {
+            "" | "never" => None,
+            d => d.parse::<i64>().ok().map(|days| days * 24 * 3600),
+        },
     };
-    let token = agora_api::auth::new_token();
-    state
-        .meta
-        .create_token(user.id, name, role, &hash_token(&token))
-        .await?;
-    tracing::info!(user = %user.name, role = role.as_str(), "token created on the web");
-    tokens_page(&state, &v, Some(token), "").await
+    let new = match agora_api::tokens::check_new(user, &spec, agora_storage::now_ms()) {
+        Ok(n) => n,
+        Err(e) => return tokens_page(&state, &v, None, &e.message).await,
+    };
+    let (secret, token) = agora_api::tokens::issue(&state, new).await?;
+    agora_api::audit::record(
+        &state,
+        &v.caller,
+        "token.create",
+        None,
+        Some(user.id),
+        serde_json::json!({"token": token.id, "name": token.name, "role": agora_api::tokens::role_name(&token)}),
+    )
+    .await?;
+    tokens_page(&state, &v, Some(secret), "").await
 }
 
 #[derive(Deserialize, Default)]
@@ -330,9 +347,18 @@ pub async fn delete_token(
     v.check_csrf(&f.csrf)?;
     let user = v.require_user()?;
     let id: i64 = f.id.parse().map_err(|_| Error::NotFound)?;
-    if !state.meta.delete_token(user.id, id).await? {
+    if !state.meta.revoke_token(user.id, id, agora_storage::now_ms()).await? {
         return Err(Error::NotFound);
     }
+    agora_api::audit::record(
+        &state,
+        &v.caller,
+        "token.revoke",
+        None,
+        Some(user.id),
+        serde_json::json!({"token": id}),
+    )
+    .await?;
     Ok(see_other("/settings/tokens"))
 }
 
@@ -484,24 +510,26 @@ pub async fn change_member(
     else {
         return members_page(&state, &v, &ns, "No such user.").await;
     };
-    if f.role == "remove" {
-        let admins = state
-            .meta
-            .members(org.id)
-            .await?
-            .iter()
-            .filter(|(a, r)| *r == Role::Admin && a.id != user.id)
-            .count();
-        if admins == 0 {
-            return members_page(&state, &v, &ns, "An organisation keeps at least one admin.").await;
-        }
-        state.meta.remove_member(org.id, user.id).await?;
-    } else {
-        let Some(r) = Role::parse(&f.role) else {
-            return members_page(&state, &v, &ns, "Unknown role.").await;
-        };
-        state.meta.add_member(org.id, user.id, r).await?;
+    let role = match f.role.as_str() {
+        "remove" => None,
+        r => match Role::parse(r) {
+            Some(r) => Some(r),
+            None => return members_page(&state, &v, &ns, "Unknown role.").await,
+        },
+    };
+    // The store refuses a change that would leave the organisation without an admin.
+    if !state.meta.set_member(org.id, user.id, role).await? {
+        return members_page(&state, &v, &ns, "An organisation keeps at least one admin.").await;
     }
+    agora_api::audit::record(
+        &state,
+        &v.caller,
+        "org.member",
+        None,
+        Some(org.id),
+        serde_json::json!({"user": user.name, "role": f.role}),
+    )
+    .await?;
     tracing::info!(org = %org.name, member = %user.name, role = %f.role, "membership changed");
     Ok(see_other(&format!("/organizations/{}/members", org.name)))
 }

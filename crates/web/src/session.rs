@@ -137,7 +137,13 @@ impl FromRequestParts<AppState> for Viewer {
             csrf_for(&state.secret, &binding)
         };
         let caller = match &user {
-            Some(u) => Caller::web_session(u.clone()),
+            Some(u) => Caller::web_session(
+                u.clone(),
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip()),
+            ),
             None => Caller::default(),
         };
         Ok(Viewer {

@@ -213,6 +213,7 @@ pub async fn upload(
     };
     let out = apply(
         &state,
+        &v.caller,
         CommitRequest {
             repo: repo.clone(),
             revision: rev.clone(),
