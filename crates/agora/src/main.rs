@@ -111,6 +111,12 @@ enum UserCmd {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Set a user's web sign-in password, read from the first line of standard input
+    Password {
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
 }
 
 #[derive(Subcommand)]
@@ -275,6 +281,25 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             hub::create_user(&hub, &name, admin, email.as_deref(), fullname.as_deref()).await?;
             eprintln!("created user {name}");
+            Ok(())
+        }
+        Command::User {
+            cmd: UserCmd::Password { name, data },
+        } => {
+            let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            let account = hub
+                .meta
+                .account_by_name(&name)
+                .await?
+                .filter(|a| a.kind == agora_storage::model::AccountKind::User)
+                .ok_or_else(|| hub::Error::Usage(format!("no user {name}")))?;
+            agora_web::set_password(&hub, account.id, password)
+                .await
+                .map_err(|e| hub::Error::Usage(e.to_string()))?;
+            eprintln!("password of {name} set");
             Ok(())
         }
         Command::Token {

@@ -107,6 +107,18 @@ pub fn router(opts: Options) -> Router<AppState> {
         .layer(Extension(Arc::new(opts)))
 }
 
+/// Sets a user's web password (`agora user password`); the same rules as the sign-up page.
+pub async fn set_password(hub: &agora_api::Hub, user: i64, password: &str) -> Result<()> {
+    if password.chars().count() < 10 || password.len() > 1024 {
+        return Err(Error::BadRequest(
+            "A password has at least 10 characters".into(),
+        ));
+    }
+    let phc = session::hash_password(password)?;
+    hub.meta.set_password(user, &phc).await?;
+    Ok(())
+}
+
 /// `/api/...` paths the API has no route for land on page routes (`/{ns}/{name}`); they get
 /// the API's JSON 404, which its clients read, not a page.
 async fn not_api(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
