@@ -200,3 +200,76 @@ def test_pages_read_without_javascript(hub, browser):
     assert "/models?" in page.url
     shot(page, "11-search-no-js")
     ctx.close()
+
+
+GATED_CARD = """---
+license: other
+extra_gated_prompt: Tell us who you are.
+extra_gated_fields:
+  Company: text
+  I will not misuse the model: checkbox
+---
+# Gated model
+
+Weights for approved users.
+"""
+
+
+def test_request_and_grant_access_to_a_gated_repository(hub, browser):
+    owner_ctx, asker_ctx = browser.new_context(), browser.new_context()
+    owner, asker = owner_ctx.new_page(), asker_ctx.new_page()
+    owner_name, asker_name = hub.unique("owner"), hub.unique("asker")
+    sign_up(owner, hub.url, owner_name)
+    sign_up(asker, hub.url, asker_name)
+    repo = f"{hub.url}/{owner_name}/gated"
+
+    owner.goto(f"{hub.url}/new")
+    owner.get_by_label("Name").fill("gated")
+    owner.get_by_role("button", name="Create repository").click()
+    owner.wait_for_url(repo)
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "README.md").write_text(GATED_CARD)
+    (tmp / "weights.txt").write_text("secret weights\n")
+    owner.goto(f"{repo}/upload/main")
+    owner.get_by_label("Files").set_input_files([str(tmp / "README.md"), str(tmp / "weights.txt")])
+    owner.get_by_role("button", name="Commit").click()
+    owner.wait_for_url(f"{repo}/commit/*")
+    owner.goto(f"{repo}/settings")
+    owner.get_by_label("Manual review of access requests").check()
+    owner.get_by_role("button", name="Save").click()
+    assert owner.get_by_text("Saved.").is_visible()
+
+    # The asker sees the card and the form, but not the files' content.
+    asker.goto(repo)
+    assert asker.locator("article.card").get_by_role("heading", name="Gated model").is_visible()
+    assert asker.get_by_text("Tell us who you are.").is_visible()
+    assert asker.goto(f"{repo}/blob/main/weights.txt").status == 403
+    assert asker.goto(f"{repo}/raw/main/weights.txt").status == 403
+    asker.goto(repo)
+    asker.get_by_label("Company").fill("Example Labs")
+    asker.get_by_label("I will not misuse the model").check()
+    asker.get_by_label("I agree to the conditions").check()
+    shot(asker, "12-access-request-form")
+    asker.get_by_role("button", name="Agree and ask for access").click()
+    asker.wait_for_url(repo)
+    assert asker.get_by_text("Your request is waiting for review").is_visible()
+    assert asker.goto(f"{repo}/blob/main/weights.txt").status == 403
+
+    # The owner reviews it in the settings and accepts.
+    owner.goto(f"{repo}/settings")
+    req = owner.locator(".request", has_text=asker_name)
+    assert req.get_by_text("Example Labs").is_visible()
+    shot(owner, "13-access-review")
+    req.get_by_role("button", name=f"Accept {asker_name}").click()
+    owner.wait_for_url(f"{repo}/settings*")
+    assert owner.locator("#access").get_by_text(asker_name).is_visible()
+
+    # Now the asker reads the files.
+    r = asker.goto(f"{repo}/blob/main/weights.txt")
+    assert r.status == 200
+    assert "secret weights" in asker.locator("pre.src").inner_text()
+    asker.goto(repo)
+    assert asker.locator("section.gate").count() == 0
+    shot(asker, "14-access-granted")
+    owner_ctx.close()
+    asker_ctx.close()

@@ -9,6 +9,7 @@
 
 mod account;
 mod error;
+mod gating;
 pub mod highlight;
 mod layout;
 pub mod markdown;
@@ -67,6 +68,8 @@ pub fn router(opts: Options) -> Router<AppState> {
             .route(&format!("{p}/{{ns}}/{{name}}/refs"), get(repo::refs))
             .route(&format!("{p}/{{ns}}/{{name}}/openness"), get(openness::openness))
             .route(&format!("{p}/{{ns}}/{{name}}/scan"), get(openness::scan))
+            .route(&format!("{p}/{{ns}}/{{name}}/ask-access"), post(gating::ask))
+            .route(&format!("{p}/{{ns}}/{{name}}/access-requests"), post(gating::review))
             .route(
                 &format!("{p}/{{ns}}/{{name}}/upload/{{rev}}"),
                 get(settings::upload_form).post(settings::upload),

@@ -114,6 +114,18 @@ pub async fn open(
     Ok(Ctx { repo, head })
 }
 
+/// File content of a gated repository is for those let in; its metadata (names, sizes, history)
+/// stays readable, as in the API.
+async fn require_content(state: &AppState, v: &Viewer, ctx: &Ctx) -> Result<()> {
+    if ctx.repo.gated.is_some() && !agora_api::gating::may_read_content(state, &v.caller, &ctx.repo).await? {
+        return Err(Error::Forbidden(format!(
+            "{} is gated: ask for access on its card page ({}).",
+            ctx.head.full, ctx.head.url
+        )));
+    }
+    Ok(())
+}
+
 /// A commit of the repository, or 404.
 async fn resolve(state: &AppState, ctx: &Ctx, rev: &str) -> Result<ObjectId> {
     Ok(state
@@ -187,6 +199,7 @@ struct CardPage {
     grade: Option<crate::openness::Grade>,
     clients: Vec<Client>,
     endpoint: String,
+    gate: Option<crate::gating::Gate>,
 }
 
 pub async fn card(
@@ -243,7 +256,9 @@ pub async fn card(
         .map(|id| link(RepoType::Dataset, id))
         .collect();
     let full = ctx.head.full.clone();
+    let gate = crate::gating::gate(&state, &v, &ctx.repo).await?;
     let page_ = CardPage {
+        gate,
         l: ctx.layout(&v, "Card"),
         clients: clients(ctx.repo.kind, &full, &base),
         endpoint: base,
@@ -509,6 +524,7 @@ pub async fn blob(
     Path(p): Path<RepoPath>,
 ) -> Result<Response> {
     let ctx = open(&state, &v, &uri, &p, "files").await?;
+    require_content(&state, &v, &ctx).await?;
     let rev = p.rev.clone().unwrap_or_default();
     let path = check(p.path.as_deref().unwrap_or(""))?;
     let commit = resolve(&state, &ctx, &rev).await?;
@@ -581,6 +597,7 @@ pub async fn raw(
     Path(p): Path<RepoPath>,
 ) -> Result<Response> {
     let ctx = open(&state, &v, &uri, &p, "files").await?;
+    require_content(&state, &v, &ctx).await?;
     let rev = p.rev.clone().unwrap_or_default();
     let path = check(p.path.as_deref().unwrap_or(""))?;
     let commit = resolve(&state, &ctx, &rev).await?;
@@ -718,6 +735,7 @@ pub async fn commit(
     Path(p): Path<RepoPath>,
 ) -> Result<Response> {
     let ctx = open(&state, &v, &uri, &p, "commits").await?;
+    require_content(&state, &v, &ctx).await?;
     let sha = p.sha.clone().unwrap_or_default();
     if !(4..=40).contains(&sha.len()) || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::NotFound);

@@ -238,6 +238,9 @@ struct SettingsPage {
     r: Head,
     scan_flag: bool,
     saved: bool,
+    pending: Vec<crate::gating::RequestRow>,
+    accepted: Vec<crate::gating::RequestRow>,
+    rejected: Vec<crate::gating::RequestRow>,
 }
 
 pub async fn page_(state: &AppState, v: &Viewer, uri: &Uri, p: &RepoPath, saved: bool) -> Result<Response> {
@@ -246,7 +249,20 @@ pub async fn page_(state: &AppState, v: &Viewer, uri: &Uri, p: &RepoPath, saved:
         // Readers do not learn that a settings page exists beyond "not for you".
         return Err(Error::Forbidden("Only admins of this repository change its settings.".into()));
     }
+    let lists = if ctx.repo.gated.is_some() {
+        use agora_storage::model::RequestStatus as S;
+        (
+            crate::gating::requests(state, &ctx.repo, S::Pending).await?,
+            crate::gating::requests(state, &ctx.repo, S::Accepted).await?,
+            crate::gating::requests(state, &ctx.repo, S::Rejected).await?,
+        )
+    } else {
+        Default::default()
+    };
     page(&SettingsPage {
+        pending: lists.0,
+        accepted: lists.1,
+        rejected: lists.2,
         l: ctx.layout(v, "Settings"),
         scan_flag: ctx.repo.scan_flag_only,
         r: ctx.head,
