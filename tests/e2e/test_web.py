@@ -153,6 +153,14 @@ def test_sign_up_create_upload_read_browse_and_tokens(hub, browser):
         urllib.request.urlopen(req)
     assert e.value.code == 401
 
+    # Search finds it by task, licence and scan status (every file scanned safe).
+    page.goto(f"{hub.url}/models?author={user}&task=text-generation&license=apache-2.0&scan=safe")
+    assert page.get_by_role("link", name=f"{user}/web-model").is_visible()
+    page.goto(f"{hub.url}/models?author={user}&scan=unsafe")
+    assert page.get_by_text("Nothing matches.").is_visible()
+    with urllib.request.urlopen(f"{hub.url}/api/models?author={user}&filter=scan:safe") as r:
+        assert [m["id"] for m in json.load(r)] == [f"{user}/web-model"]
+
     # Settings: make it private; an anonymous browser then sees the same 404 as for nothing.
     page.goto(f"{hub.url}/{user}/web-model/settings")
     page.get_by_label("Private").check()

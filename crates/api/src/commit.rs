@@ -370,6 +370,7 @@ pub async fn apply(
     if out.ref_name == format!("refs/heads/{}", agora_repo::DEFAULT_BRANCH) {
         crate::openness::assess_later(state.clone(), repo.clone(), out.commit);
         crate::gating::follow_card(state, caller, &repo).await?;
+        crate::scanning::summarize_head(state, repo.id, &out.commit).await?;
     }
     tracing::info!(repo = %repo.full_name(), commit = %out.commit, r#ref = %out.ref_name, "commit");
     Ok(out)

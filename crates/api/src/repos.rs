@@ -174,6 +174,7 @@ pub async fn create_repo(
                 .and_then(agora_repo::git::ObjectId::parse)
             {
                 crate::scanning::ensure_scanned(state, &head).await?;
+                crate::scanning::summarize_head(state, repo.id, &head).await?;
             }
             crate::audit::record(state, caller, "repo.create", Some(&repo), None, json!({"private": private}))
                 .await?;

@@ -23,6 +23,11 @@ pub trait WebStore: Send + Sync + 'static {
     /// The session, if it exists and has not expired.
     async fn session(&self, hash: &str, now: i64) -> Result<Option<Session>>;
     async fn delete_session(&self, hash: &str) -> Result<()>;
+
+    /// Records the scanner's summary (`safe`, `unknown`, `unsafe`) of commit `head` of a repository.
+    async fn set_scan_status(&self, repo: Id, head: &str, status: &str) -> Result<()>;
+    /// The summary, if it was recorded for `head`.
+    async fn scan_status(&self, repo: Id, head: &str) -> Result<Option<String>>;
 }
 
 #[async_trait]
@@ -91,4 +96,24 @@ impl WebStore for SqliteMeta {
         Ok(())
     }
 
+    async fn set_scan_status(&self, repo: Id, head: &str, status: &str) -> Result<()> {
+        sqlx::query("UPDATE repos SET scan_commit = $1, scan_status = $2 WHERE id = $3")
+            .bind(head)
+            .bind(status)
+            .bind(repo)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn scan_status(&self, repo: Id, head: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(
+            "SELECT scan_status FROM repos WHERE id = $1 AND scan_commit = $2",
+        )
+        .bind(repo)
+        .bind(head)
+        .fetch_optional(self.pool())
+        .await?
+        .flatten())
+    }
 }

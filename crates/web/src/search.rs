@@ -32,6 +32,9 @@ pub struct Filters {
     pub openness: String,
     #[serde(default)]
     pub osaid: String,
+    /// Scanner summary of the head: `safe`, `unknown`, `unsafe`.
+    #[serde(default)]
+    pub scan: String,
     #[serde(default)]
     pub sort: String,
     #[serde(default)]
@@ -47,6 +50,7 @@ pub struct Item {
     pub likes: i64,
     pub grade: String,
     pub task: String,
+    pub scan: String,
 }
 
 #[derive(Template)]
@@ -111,6 +115,9 @@ async fn list(
     if let Some(o) = clean(&f.osaid) {
         grades.push((GradeField::Osaid, o.to_ascii_lowercase()));
     }
+    if let Some(s) = clean(&f.scan) {
+        grades.push((GradeField::Scan, s.to_ascii_lowercase()));
+    }
     let repos = state
         .meta
         .list_repos(&RepoQuery {
@@ -144,7 +151,12 @@ async fn list(
             .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
             .and_then(|c| c["pipeline_tag"].as_str().map(str::to_owned))
             .unwrap_or_default();
+        let scan = match &r.head {
+            Some(h) => state.meta.scan_status(r.id, h).await?.unwrap_or_default(),
+            None => String::new(),
+        };
         items.push(Item {
+            scan,
             url: repo_url(kind, &r.full_name()),
             full: r.full_name(),
             private: r.private,
@@ -162,13 +174,14 @@ async fn list(
     };
     let link = |n: i64| {
         format!(
-            "{base}?q={}&author={}&task={}&license={}&openness={}&osaid={}&sort={}&p={n}",
+            "{base}?q={}&author={}&task={}&license={}&openness={}&osaid={}&scan={}&sort={}&p={n}",
             q(&f.q),
             q(&f.author),
             q(&f.task),
             q(&f.license),
             q(&f.openness),
             q(&f.osaid),
+            q(&f.scan),
             q(&f.sort)
         )
     };

@@ -10,3 +10,9 @@ CREATE TABLE sessions (
     expires_at  BIGINT NOT NULL
 );
 CREATE INDEX sessions_by_user ON sessions (user_id);
+
+-- The scanner's summary of the default branch head, for search filters: `safe` (every file safe),
+-- `unknown` (some file the scanner could not vouch for), `unsafe` (a flagged file). It applies
+-- only while `scan_commit` is still the head.
+ALTER TABLE repos ADD COLUMN scan_commit TEXT;
+ALTER TABLE repos ADD COLUMN scan_status TEXT CHECK (scan_status IN ('safe', 'unknown', 'unsafe'));
