@@ -153,6 +153,15 @@ def test_sign_up_create_upload_read_browse_and_tokens(hub, browser):
         urllib.request.urlopen(req)
     assert e.value.code == 401
 
+    # The openness and safety tabs render what grading and scanning stored.
+    page.goto(f"{hub.url}/{user}/web-model/openness")
+    assert page.get_by_role("heading", name="Lineage").is_visible()
+    assert page.locator("svg.lineage").count() == 1
+    shot(page, "07b-openness")
+    page.goto(f"{hub.url}/{user}/web-model/scan")
+    assert page.locator("tr", has_text="train.py").locator(".verdict.safe").is_visible()
+    shot(page, "07c-scan")
+
     # Search finds it by task, licence and scan status (every file scanned safe).
     page.goto(f"{hub.url}/models?author={user}&task=text-generation&license=apache-2.0&scan=safe")
     assert page.get_by_role("link", name=f"{user}/web-model").is_visible()

@@ -139,8 +139,10 @@ async fn resolve(state: &AppState, ctx: &Ctx, rev: &str) -> Result<ObjectId> {
 // ---- the card --------------------------------------------------------------------------------
 
 /// Rendered cards by README blob id and repository URL: the same bytes always render the same.
-fn card_cache() -> &'static Mutex<HashMap<(ObjectId, String), Arc<String>>> {
-    static C: OnceLock<Mutex<HashMap<(ObjectId, String), Arc<String>>>> = OnceLock::new();
+type CardCache = Mutex<HashMap<(ObjectId, String), Arc<String>>>;
+
+fn card_cache() -> &'static CardCache {
+    static C: OnceLock<CardCache> = OnceLock::new();
     C.get_or_init(Default::default)
 }
 
@@ -449,7 +451,7 @@ async fn tree_at(State(state): State<AppState>, v: Viewer, uri: Uri, p: RepoPath
         })
         .collect();
     // Folders first, as file browsers do.
-    rows.sort_by(|a, b| b.dir.cmp(&a.dir));
+    rows.sort_by_key(|r| !r.dir);
     let row = state.meta.commit_row(ctx.repo.id, &commit.hex()).await?;
     let last = row.map(|r| {
         (
