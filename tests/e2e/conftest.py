@@ -423,3 +423,51 @@ def assert_hub_error(res: Response, status: int | tuple[int, ...], code: str | N
         assert res.header("X-Error-Code") == code, res
     if res.body:
         assert "error" in res.json(), res
+
+
+# ---------------------------------------------------------------------------------------------
+# More people (access tests)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def new_user(hub):
+    """Creates a fresh user (through the CLI, on the running hub's data) with a write and a read
+    token; returns the Account."""
+
+    def make(prefix: str = "user") -> Account:
+        return _account(hub.data_dir, hub.unique(prefix))
+
+    return make
+
+
+@pytest.fixture
+def new_org(hub, raw):
+    """Creates an organisation through the API whose admin is `admin` (an Account, default alice),
+    adds `members` ([(Account, role)]), and returns its name."""
+
+    def make(prefix: str = "org", *, admin: Account | None = None, members: list | None = None) -> str:
+        admin = admin or hub.alice
+        name = hub.unique(prefix)
+        res = raw.post_json("/api/organizations/new", {"name": name}, token=admin.token)
+        assert res.status == 200, res
+        for account, role in members or []:
+            res = raw.request(
+                "PUT",
+                f"/api/organizations/{name}/members/{account.name}",
+                body=json.dumps({"role": role}),
+                headers={"Content-Type": "application/json"},
+                token=admin.token,
+            )
+            assert res.status == 200, res
+        return name
+
+    return make
+
+
+def hf_api(hub, account: Account | None, *, read: bool = False):
+    from huggingface_hub import HfApi
+
+    if account is None:
+        return HfApi(endpoint=hub.url, token=False)
+    return HfApi(endpoint=hub.url, token=account.read_token if read else account.token)

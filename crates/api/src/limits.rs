@@ -3,8 +3,9 @@
 //!
 //! Two buckets as on the Hub: `resolvers` (file downloads, which a snapshot makes by the
 //! thousand) and `api` (everything else). A request with a token counts against the token; one
-//! without counts against its address, and so does a request whose token was refused, so
-//! made-up tokens cannot mint fresh windows. A fixed window (not a token bucket) is what the
+//! without counts against its address. Refused tokens count against a second window of the
+//! address, which every token request from there must find room in: made-up tokens cannot mint
+//! fresh windows, and guessing stops after a quota's worth of tries. A fixed window (not a token bucket) is what the
 //! headers describe: a quota, what remains of it, and when it resets.
 
 use std::{
@@ -62,6 +63,7 @@ impl Bucket {
 enum Key {
     Token([u8; 32]),
     Address(IpAddr),
+    Refused(IpAddr),
 }
 
 struct Window {
@@ -74,7 +76,14 @@ const SWEEP_AT: usize = 100_000;
 
 #[derive(Default)]
 pub struct Limiter {
-    windows: Mutex<HashMap<(Bucket, Key), Window>>,
+    windows: Mutex<Windows>,
+}
+
+#[derive(Default)]
+struct Windows {
+    map: HashMap<(Bucket, Key), Window>,
+    /// A sweep walks every window: at most one per second, however many addresses call.
+    last_sweep: Option<Instant>,
 }
 
 struct Verdict {
@@ -87,11 +96,17 @@ impl Limiter {
     /// Counts one request (when `charge`) and tells whether it fits the quota.
     fn take(&self, limits: &RateLimits, bucket: Bucket, key: Key, quota: u32, charge: bool) -> Verdict {
         let now = Instant::now();
-        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= SWEEP_AT {
-            map.retain(|_, w| now.duration_since(w.start) < limits.window);
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let due = windows
+            .last_sweep
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
+        if windows.map.len() >= SWEEP_AT && due {
+            windows
+                .map
+                .retain(|_, w| now.duration_since(w.start) < limits.window);
+            windows.last_sweep = Some(now);
         }
-        let w = map.entry((bucket, key)).or_insert(Window {
+        let w = windows.map.entry((bucket, key)).or_insert(Window {
             start: now,
             used: 0,
         });
@@ -160,13 +175,12 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let limiter = &state.limiter;
     let verdict = match &token {
-        // The address must still have room (refused tokens spend it), but is not charged.
         Some(key) => {
-            let at_address = limiter.take(limits, bucket, Key::Address(address), quota, false);
-            if at_address.allowed {
+            let refused = limiter.take(limits, bucket, Key::Refused(address), quota, false);
+            if refused.allowed {
                 limiter.take(limits, bucket, key.clone(), quota, true)
             } else {
-                at_address
+                refused
             }
         }
         None => limiter.take(limits, bucket, Key::Address(address), quota, true),
@@ -187,8 +201,51 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let mut resp = next.run(req).await;
     if token.is_some() && resp.status() == StatusCode::UNAUTHORIZED {
-        limiter.take(limits, bucket, Key::Address(address), quota, true);
+        limiter.take(limits, bucket, Key::Refused(address), quota, true);
     }
     headers(&mut resp, bucket, quota, limits.window, &verdict);
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_counts_down_and_resets() {
+        let limits = RateLimits {
+            window: Duration::from_millis(50),
+            api: 2,
+            resolvers: 0,
+        };
+        let l = Limiter::default();
+        let key = || Key::Address(IpAddr::from([10, 0, 0, 1]));
+        let take = |charge| l.take(&limits, Bucket::Api, key(), 2, charge);
+        assert_eq!(take(false).remaining, 2);
+        assert_eq!(take(true).remaining, 1);
+        assert_eq!(take(true).remaining, 0);
+        assert!(!take(true).allowed);
+        // Other keys and buckets are apart.
+        assert!(l.take(&limits, Bucket::Resolvers, key(), 2, true).allowed);
+        assert!(l.take(&limits, Bucket::Api, Key::Refused(IpAddr::from([10, 0, 0, 1])), 2, true).allowed);
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(take(true).allowed);
+    }
+
+    #[test]
+    fn many_addresses_are_swept_once_their_windows_pass() {
+        let limits = RateLimits {
+            window: Duration::from_millis(1),
+            api: 1,
+            resolvers: 0,
+        };
+        let l = Limiter::default();
+        for i in 0..SWEEP_AT as u32 {
+            l.take(&limits, Bucket::Api, Key::Address(IpAddr::from(i.to_be_bytes())), 1, true);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        l.take(&limits, Bucket::Api, Key::Address(IpAddr::from([1, 1, 1, 1])), 1, true);
+        let len = l.windows.lock().map(|w| w.map.len()).unwrap_or(usize::MAX);
+        assert_eq!(len, 1);
+    }
 }

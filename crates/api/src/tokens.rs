@@ -72,10 +72,10 @@ pub fn check_new(user: &Account, spec: &TokenSpec, now_ms: i64) -> ApiResult<New
     };
     let expires_at = match spec.expires_in {
         None => None,
-        Some(s) if (60..=MAX_LIFETIME_SECS).contains(&s) => Some(now_ms + s * 1000),
+        Some(s) if (1..=MAX_LIFETIME_SECS).contains(&s) => Some(now_ms + s * 1000),
         Some(_) => {
             return Err(ApiError::bad_request(format!(
-                "expiresIn is between 60 and {MAX_LIFETIME_SECS} seconds"
+                "expiresIn is between 1 and {MAX_LIFETIME_SECS} seconds"
             )));
         }
     };

@@ -277,3 +277,142 @@ impl AccessStore for SqliteMeta {
         rows.iter().map(audit_from).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Meta;
+
+    async fn store() -> (tempfile::TempDir, SqliteMeta) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let meta = SqliteMeta::open(&dir.path().join("agora.db"))
+            .await
+            .expect("open");
+        (dir, meta)
+    }
+
+    async fn user(m: &SqliteMeta, name: &str, kind: AccountKind) -> Account {
+        m.create_account(name, kind, name, None, false)
+            .await
+            .expect("account")
+    }
+
+    async fn repo(m: &SqliteMeta, owner: &Account) -> Repo {
+        let new = NewRepo {
+            kind: RepoType::Model,
+            owner_id: owner.id,
+            namespace: owner.name.clone(),
+            name: "r".into(),
+            private: false,
+        };
+        let init = RefUpdate {
+            repo_id: 0,
+            name: "refs/heads/main".into(),
+            old: None,
+            new: "0".repeat(40),
+            commits: vec![],
+            summary: None,
+        };
+        m.create_repo(&new, init).await.expect("repo")
+    }
+
+    fn decision(repo: &Repo, who: &Account, from: Option<RequestStatus>, to: RequestStatus) -> Decision {
+        Decision {
+            repo_id: repo.id,
+            user_id: who.id,
+            from,
+            to,
+            fields: None,
+            reason: None,
+            decided_by: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_decision_lands_only_from_the_state_it_names() {
+        let (_d, m) = store().await;
+        let alice = user(&m, "alice", AccountKind::User).await;
+        let bob = user(&m, "bob", AccountKind::User).await;
+        let r = repo(&m, &alice).await;
+        let ask = decision(&r, &bob, None, RequestStatus::Pending);
+        assert!(m.decide(&ask).await.expect("ask").is_some());
+        // A second "new request" and a decision from a stale state change nothing.
+        assert!(m.decide(&ask).await.expect("again").is_none());
+        let stale = decision(&r, &bob, Some(RequestStatus::Accepted), RequestStatus::Rejected);
+        assert!(m.decide(&stale).await.expect("stale").is_none());
+        let accept = decision(&r, &bob, Some(RequestStatus::Pending), RequestStatus::Accepted);
+        let done = m.decide(&accept).await.expect("accept").expect("landed");
+        assert_eq!(done.status, RequestStatus::Accepted);
+        assert!(m.decide(&accept).await.expect("twice").is_none());
+        let listed = m
+            .access_requests(r.id, RequestStatus::Accepted, 0, 10)
+            .await
+            .expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1.name, "bob");
+    }
+
+    #[tokio::test]
+    async fn an_organisation_never_loses_its_last_admin() {
+        let (_d, m) = store().await;
+        let org = user(&m, "acme", AccountKind::Org).await;
+        let a = user(&m, "a", AccountKind::User).await;
+        let b = user(&m, "b", AccountKind::User).await;
+        assert!(m.set_member(org.id, a.id, Some(Role::Admin)).await.expect("a"));
+        assert!(!m.set_member(org.id, a.id, Some(Role::Write)).await.expect("demote"));
+        assert!(!m.set_member(org.id, a.id, None).await.expect("leave"));
+        assert!(m.set_member(org.id, b.id, Some(Role::Admin)).await.expect("b"));
+        assert!(m.set_member(org.id, a.id, None).await.expect("now a may leave"));
+        let members = m.members(org.id).await.expect("members");
+        assert_eq!(
+            members.iter().map(|(u, r)| (u.name.as_str(), *r)).collect::<Vec<_>>(),
+            [("b", Role::Admin)]
+        );
+    }
+
+    #[tokio::test]
+    async fn the_audit_log_refuses_changes() {
+        let (_d, m) = store().await;
+        let e = AuditEvent {
+            at: 1,
+            action: "test".into(),
+            detail: "{}".into(),
+            ..AuditEvent::default()
+        };
+        m.append_audit(&e).await.expect("append");
+        let update = sqlx::query("UPDATE audit SET action = 'x'").execute(&m.pool).await;
+        assert!(update.is_err());
+        let delete = sqlx::query("DELETE FROM audit").execute(&m.pool).await;
+        assert!(delete.is_err());
+        let all = m.audit(AuditScope::All, 0, 10).await.expect("read");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].action, "test");
+    }
+
+    #[tokio::test]
+    async fn revoked_tokens_stay_listed_but_not_live() {
+        let (_d, m) = store().await;
+        let a = user(&m, "a", AccountKind::User).await;
+        let t = m
+            .insert_token(&NewToken {
+                user_id: a.id,
+                name: "t".into(),
+                role: TokenRole::Read,
+                hash: "h".into(),
+                scopes: Some(vec![Scope {
+                    kind: ScopeKind::Model,
+                    name: "a/r".into(),
+                    permissions: vec![Permission::Read],
+                }]),
+                expires_at: None,
+            })
+            .await
+            .expect("token");
+        assert!(m.revoke_token(a.id, t.id, 5).await.expect("revoke"));
+        assert!(!m.revoke_token(a.id, t.id, 6).await.expect("again"));
+        let listed = m.tokens_of(a.id).await.expect("list");
+        assert_eq!(listed[0].revoked_at, Some(5));
+        assert!(!listed[0].live(0));
+        assert_eq!(listed[0].scopes.as_ref().map(Vec::len), Some(1));
+    }
+}
