@@ -153,6 +153,24 @@ def test_sign_up_create_upload_read_browse_and_tokens(hub, browser):
         urllib.request.urlopen(req)
     assert e.value.code == 401
 
+    # A fine-grained token reaches only its scope.
+    page.get_by_label("Name", exact=True).fill("ci")
+    page.get_by_label("Fine-grained: only what the scopes below allow").check()
+    page.get_by_label("Scopes of a fine-grained token").fill(f"model:{user}/web-model:read")
+    page.get_by_label("Expires").select_option("30")
+    page.get_by_role("button", name="Create token").click()
+    fine = page.locator("#new-token").inner_text().strip()
+    row = page.locator("tr", has_text="ci")
+    assert f"model:{user}/web-model:read" in row.inner_text() and "fineGrained" in row.inner_text()
+    req = urllib.request.Request(f"{hub.url}/api/models/{user}/web-model", headers={"Authorization": f"Bearer {fine}"})
+    with urllib.request.urlopen(req) as r:
+        assert json.load(r)["id"] == f"{user}/web-model"
+    page.get_by_label("Scopes of a fine-grained token").fill("model:nonsense")
+    page.get_by_label("Name", exact=True).fill("bad")
+    page.get_by_label("Fine-grained: only what the scopes below allow").check()
+    page.get_by_role("button", name="Create token").click()
+    assert page.get_by_role("alert").inner_text().startswith("bad scope")
+
     # The openness and safety tabs render what grading and scanning stored.
     page.goto(f"{hub.url}/{user}/web-model/openness")
     assert page.get_by_role("heading", name="Lineage").is_visible()

@@ -230,6 +230,8 @@ pub struct TokenRow {
     pub id: i64,
     pub name: String,
     pub role: &'static str,
+    pub scopes: String,
+    pub expires: String,
     pub created: String,
     pub used: String,
 }
@@ -260,6 +262,28 @@ async fn tokens_page(
         .map(|t| TokenRow {
             id: t.id,
             role: agora_api::tokens::role_name(&t),
+            scopes: t
+                .scopes
+                .as_ref()
+                .map(|s| {
+                    s.iter()
+                        .map(|s| {
+                            let perms: Vec<&str> = s
+                                .permissions
+                                .iter()
+                                .map(|p| match p {
+                                    agora_storage::model::Permission::Read => "read",
+                                    agora_storage::model::Permission::Contribute => "contribute",
+                                    agora_storage::model::Permission::Write => "write",
+                                })
+                                .collect();
+                            format!("{:?}:{}:{}", s.kind, s.name, perms.join(",")).to_lowercase()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default(),
+            expires: t.expires_at.map(date).unwrap_or_else(|| "never".into()),
             name: t.name,
             created: date(t.created_at),
             used: t.last_used_at.map(date).unwrap_or_else(|| "never".into()),
@@ -291,6 +315,9 @@ pub struct NewToken {
     /// Days until it expires, or `never`.
     #[serde(default)]
     expires: String,
+    /// Fine-grained scopes, one `TYPE:NAME:PERMS` a line.
+    #[serde(default)]
+    scopes: String,
 }
 
 pub async fn create_token(
@@ -305,10 +332,22 @@ pub async fn create_token(
         return tokens_page(&state, &v, None, "Give the token a name (at most 100 characters).").await;
     }
     // The same checks and storage as `POST /api/tokens`.
+    let scopes = if f.role == "fineGrained" {
+        let mut out = Vec::new();
+        for line in f.scopes.lines().map(str::trim).filter(|l| !l.is_empty()).take(100) {
+            match agora_api::tokens::parse_scope(line) {
+                Ok(s) => out.push(s),
+                Err(e) => return tokens_page(&state, &v, None, &e.message).await,
+            }
+        }
+        Some(out)
+    } else {
+        None
+    };
     let spec = agora_api::tokens::TokenSpec {
         name: name.to_owned(),
         role: f.role.clone(),
-        scopes: None,
+        scopes,
         expires_in: match f.expires.as_str() {
             "" | "never" => None,
             d => d.parse::<i64>().ok().map(|days| days * 24 * 3600),
