@@ -85,9 +85,11 @@ def test_sign_up_create_upload_read_browse_and_tokens(hub, browser):
     tmp = Path(tempfile.mkdtemp())
     (tmp / "README.md").write_text(HOSTILE_CARD)
     (tmp / "train.py").write_text(TRAIN_PY)
+    (tmp / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
     page.goto(f"{hub.url}/{user}/web-model/tree/main")
     page.get_by_role("link", name="Upload files").click()
-    page.get_by_label("Files").set_input_files([str(tmp / "README.md"), str(tmp / "train.py")])
+    page.get_by_label("Files").set_input_files(
+        [str(tmp / "README.md"), str(tmp / "train.py"), str(tmp / "model.safetensors")])
     page.get_by_label("Commit message").fill("Add card and script")
     shot(page, "02-upload-form")
     page.get_by_role("button", name="Commit").click()
@@ -116,7 +118,9 @@ def test_sign_up_create_upload_read_browse_and_tokens(hub, browser):
     page.get_by_role("link", name="Files").click()
     rows = page.locator("table.files tbody tr")
     names = [rows.nth(i).locator("td").first.inner_text().strip() for i in range(rows.count())]
-    assert {".gitattributes", "README.md", "train.py"} <= set(names)
+    assert {".gitattributes", "README.md", "train.py", "model.safetensors"} <= set(names)
+    # The safetensors file went through LFS, as .gitattributes says, and shows it.
+    assert page.locator("tr", has_text="model.safetensors").locator(".badge.lfs").is_visible()
     shot(page, "05-files")
     page.get_by_role("link", name="train.py").click()
     code = page.locator("pre.src")

@@ -46,11 +46,15 @@ async fn world(opts: agora_web::Options) -> World {
         .create_account("alice", AccountKind::User, "Alice", None, false)
         .await
         .expect("alice");
-    for (name, private) in [("public-model", false), ("secret-model", true)] {
+    for (kind, name, private) in [
+        (RepoType::Model, "public-model", false),
+        (RepoType::Model, "secret-model", true),
+        (RepoType::Dataset, "public-data", false),
+    ] {
         hub.engine
             .create_repo(
                 &NewRepo {
-                    kind: RepoType::Model,
+                    kind,
                     owner_id: alice.id,
                     namespace: "alice".into(),
                     name: name.into(),
@@ -244,4 +248,21 @@ async fn pages_carry_a_strict_content_security_policy() {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+#[tokio::test]
+async fn datasets_have_their_own_pages_and_listing() {
+    let w = world(agora_web::Options::default()).await;
+    for page in ["", "/tree/main", "/blob/main/.gitattributes", "/commits/main", "/refs"] {
+        let (s, body) = get(&w.app, &format!("/datasets/alice/public-data{page}"), None).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(body.contains("dataset"), "{page}");
+    }
+    // A dataset is not a model of the same name.
+    let (s, _) = get(&w.app, "/alice/public-data", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, list) = get(&w.app, "/datasets", None).await;
+    assert!(list.contains("/datasets/alice/public-data"));
+    let (_, models) = get(&w.app, "/models", None).await;
+    assert!(!models.contains("public-data"));
 }
