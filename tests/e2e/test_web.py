@@ -198,7 +198,14 @@ def test_sign_up_create_upload_read_browse_and_tokens(hub, browser):
     page.get_by_role("button", name="Save").click()
     assert page.get_by_text("Saved.").is_visible()
     shot(page, "09-settings")
+    # The owner still downloads its files from the pages (the session, not a token, lets them in).
+    page.goto(f"{hub.url}/{user}/web-model/blob/main/model.safetensors")
+    dl = page.get_by_role("link", name="Download").get_attribute("href")
+    r = page.request.get(f"{hub.url}{dl}")
+    assert r.status == 200 and r.body().startswith(b"\x08\x00")
+    assert r.headers["x-content-type-options"] == "nosniff"
     anon = browser.new_context().new_page()
+    assert anon.request.get(f"{hub.url}{dl}").status == 404
     for path in ("", "/tree/main", "/blob/main/train.py", "/commits/main"):
         r = anon.goto(f"{hub.url}/{user}/web-model{path}")
         assert r.status == 404, path

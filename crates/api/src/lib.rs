@@ -8,7 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod commit;
 pub mod error;
-mod files;
+pub mod files;
 pub mod gating;
 pub mod lfs;
 pub mod limits;

@@ -63,6 +63,7 @@ pub fn router(opts: Options) -> Router<AppState> {
             .route(&format!("{p}/{{ns}}/{{name}}/tree/{{rev}}/{{*path}}"), get(repo::tree))
             .route(&format!("{p}/{{ns}}/{{name}}/blob/{{rev}}/{{*path}}"), get(repo::blob))
             .route(&format!("{p}/{{ns}}/{{name}}/raw/{{rev}}/{{*path}}"), get(repo::raw))
+            .route(&format!("{p}/{{ns}}/{{name}}/download/{{rev}}/{{*path}}"), get(repo::download))
             .route(&format!("{p}/{{ns}}/{{name}}/commits/{{rev}}"), get(repo::commits))
             .route(&format!("{p}/{{ns}}/{{name}}/commit/{{sha}}"), get(repo::commit))
             .route(&format!("{p}/{{ns}}/{{name}}/refs"), get(repo::refs))

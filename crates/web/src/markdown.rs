@@ -39,7 +39,7 @@ pub fn render(md: &str, base: &Base) -> String {
         resolve(u, &links, "blob").unwrap_or_else(|| u.to_owned())
     }));
     opts.extension.image_url_rewriter = Some(Arc::new(move |u: &str| {
-        resolve(u, &images, "resolve").unwrap_or_else(|| u.to_owned())
+        resolve(u, &images, "download").unwrap_or_else(|| u.to_owned())
     }));
     // Raw HTML is kept by comrak and judged by the sanitiser, which knows the allow-list.
     opts.render.r#unsafe = true;
@@ -75,11 +75,11 @@ impl<'a> ammonia::UrlRelativeEvaluate<'a> for RawRelative {
             // relative and never reaches here.
             return Some(Cow::Borrowed(url));
         }
-        resolve(url, &self.0, "resolve").map(Cow::Owned)
+        resolve(url, &self.0, "download").map(Cow::Owned)
     }
 }
 
-/// `fig.png` → `/alice/model/resolve/main/fig.png`. `None` for URLs that are not relative to
+/// `fig.png` → `/alice/model/download/main/fig.png`. `None` for URLs that are not relative to
 /// the repository (schemes, `//host`, `/path`, `#anchor`).
 fn resolve(url: &str, base: &Base, view: &str) -> Option<String> {
     let u = url.trim();
@@ -195,7 +195,7 @@ Plain **bold** text survives.
         assert!(html.contains("md js link") && html.contains(">inline</span>"), "{html}");
         // The raw image stays, its handler gone and its URL inside the repository.
         assert!(
-            html.contains(r#"<img src="/alice/model/resolve/main/x.png">"#),
+            html.contains(r#"<img src="/alice/model/download/main/x.png">"#),
             "{html}"
         );
     }
@@ -212,8 +212,8 @@ Plain **bold** text survives.
         assert!(html.contains(r#"href="https://example.org/x""#), "{html}");
         assert!(html.contains(r##"href="#usage""##), "{html}");
         assert!(html.contains(r#"href="mailto:a@b.c""#), "{html}");
-        assert!(html.contains(r#"src="/alice/model/resolve/main/images/fig.png""#), "{html}");
-        assert!(html.contains(r#"src="/alice/model/resolve/main/raw.png""#), "{html}");
+        assert!(html.contains(r#"src="/alice/model/download/main/images/fig.png""#), "{html}");
+        assert!(html.contains(r#"src="/alice/model/download/main/raw.png""#), "{html}");
         assert!(html.contains(r#"rel="nofollow noopener noreferrer""#), "{html}");
     }
 

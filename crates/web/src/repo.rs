@@ -571,7 +571,7 @@ pub async fn blob(
         crumbs: crumbs(&ctx, &rev, &path),
         raw_url: format!("{}/raw/{qrev}/{}", ctx.head.url, path_url(&path)),
         download_url: format!(
-            "{}/resolve/{qrev}/{}?download=true",
+            "{}/download/{qrev}/{}",
             ctx.head.url,
             path_url(&path)
         ),
@@ -623,11 +623,43 @@ pub async fn raw(
             Ok(res)
         }
         None => Ok(crate::layout::see_other(&format!(
-            "{}/resolve/{}/{}",
+            "{}/download/{}/{}",
             ctx.head.url,
             agora_api::quote(&rev),
             path_url(&path)
         ))),
+    }
+}
+
+/// A file's content for the signed-in viewer: the API's `/resolve` with the session as caller,
+/// so private and gated files download from the pages too (the API itself reads tokens only).
+pub async fn download(
+    State(state): State<AppState>,
+    v: Viewer,
+    uri: Uri,
+    BaseUrl(base): BaseUrl,
+    headers: axum::http::HeaderMap,
+    Path(p): Path<RepoPath>,
+) -> Result<Response> {
+    let path = check(p.path.as_deref().unwrap_or(""))?;
+    let rev = p.rev.clone().unwrap_or_default();
+    match agora_api::files::resolve(
+        &state,
+        &v.caller,
+        &base,
+        kind_of(&uri),
+        &p.ns,
+        &p.name,
+        &rev,
+        &path,
+        &headers,
+        false,
+    )
+    .await
+    {
+        Ok(r) => Ok(r),
+        Err(e) if e.code == agora_api::error::Code::RepoNotFound => Err(Error::NotFound),
+        Err(e) => Err(e.into()),
     }
 }
 
