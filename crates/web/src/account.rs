@@ -21,8 +21,21 @@ use crate::{
 
 /// Names that are paths of the web interface or the API, so no account may take them.
 const RESERVED: &[&str] = &[
-    "api", "datasets", "models", "spaces", "login", "logout", "join", "new", "settings",
-    "organizations", "search", "docs", "static", "admin", "-",
+    "api",
+    "datasets",
+    "models",
+    "spaces",
+    "login",
+    "logout",
+    "join",
+    "new",
+    "settings",
+    "organizations",
+    "search",
+    "docs",
+    "static",
+    "admin",
+    "-",
 ];
 
 #[derive(Deserialize, Default)]
@@ -131,7 +144,11 @@ fn form_error(v: &Viewer, join: bool, c: &Creds, error: &str) -> Result<Response
     Ok(res)
 }
 
-pub async fn login(State(state): State<AppState>, v: Viewer, Form(c): Form<Creds>) -> Result<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(c): Form<Creds>,
+) -> Result<Response> {
     v.check_csrf(&c.csrf)?;
     let account = if c.username.len() <= 100 {
         state
@@ -159,10 +176,16 @@ pub async fn login(State(state): State<AppState>, v: Viewer, Form(c): Form<Creds
     }
 }
 
-pub async fn join(State(state): State<AppState>, v: Viewer, Form(c): Form<Creds>) -> Result<Response> {
+pub async fn join(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(c): Form<Creds>,
+) -> Result<Response> {
     v.check_csrf(&c.csrf)?;
     if !v.opts.allow_signup {
-        return Err(Error::Forbidden("Sign-up is turned off on this hub.".into()));
+        return Err(Error::Forbidden(
+            "Sign-up is turned off on this hub.".into(),
+        ));
     }
     let name = c.username.trim();
     if agora_repo::path::check_name(name).is_err()
@@ -179,7 +202,10 @@ pub async fn join(State(state): State<AppState>, v: Viewer, Form(c): Form<Creds>
         return form_error(&v, true, &c, "Use a password of at least 10 characters.");
     }
     let email = c.email.trim();
-    if email.len() > 200 || (!email.is_empty() && !email.contains('@')) || email.chars().any(char::is_control) {
+    if email.len() > 200
+        || (!email.is_empty() && !email.contains('@'))
+        || email.chars().any(char::is_control)
+    {
         return form_error(&v, true, &c, "That email address does not look right.");
     }
     let phc = session::hash_password(&c.password)?;
@@ -211,7 +237,11 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, v: Viewer, Form(f): Form<CsrfOnly>) -> Result<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response> {
     v.check_csrf(&f.csrf)?;
     if let Some(s) = &v.session {
         state.meta.delete_session(&hash_token(s)).await?;
@@ -329,12 +359,24 @@ pub async fn create_token(
     let user = v.require_user()?;
     let name = f.name.trim();
     if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-        return tokens_page(&state, &v, None, "Give the token a name (at most 100 characters).").await;
+        return tokens_page(
+            &state,
+            &v,
+            None,
+            "Give the token a name (at most 100 characters).",
+        )
+        .await;
     }
     // The same checks and storage as `POST /api/tokens`.
     let scopes = if f.role == "fineGrained" {
         let mut out = Vec::new();
-        for line in f.scopes.lines().map(str::trim).filter(|l| !l.is_empty()).take(100) {
+        for line in f
+            .scopes
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(100)
+        {
             match agora_api::tokens::parse_scope(line) {
                 Ok(s) => out.push(s),
                 Err(e) => return tokens_page(&state, &v, None, &e.message).await,
@@ -386,7 +428,11 @@ pub async fn delete_token(
     v.check_csrf(&f.csrf)?;
     let user = v.require_user()?;
     let id: i64 = f.id.parse().map_err(|_| Error::NotFound)?;
-    if !state.meta.revoke_token(user.id, id, agora_storage::now_ms()).await? {
+    if !state
+        .meta
+        .revoke_token(user.id, id, agora_storage::now_ms())
+        .await?
+    {
         return Err(Error::NotFound);
     }
     agora_api::audit::record(
@@ -430,7 +476,11 @@ pub struct NewOrg {
     name: String,
 }
 
-pub async fn create_org(State(state): State<AppState>, v: Viewer, Form(f): Form<NewOrg>) -> Result<Response> {
+pub async fn create_org(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<NewOrg>,
+) -> Result<Response> {
     v.check_csrf(&f.csrf)?;
     let user = v.require_user()?;
     let name = f.name.trim();
@@ -441,10 +491,16 @@ pub async fn create_org(State(state): State<AppState>, v: Viewer, Form(f): Form<
             name: name.chars().take(100).collect(),
         })
     };
-    if agora_repo::path::check_name(name).is_err() || RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
+    if agora_repo::path::check_name(name).is_err()
+        || RESERVED.contains(&name.to_ascii_lowercase().as_str())
+    {
         return fail("Choose another name: letters, digits, '-', '_' and '.'.");
     }
-    let org = match state.meta.create_account(name, AccountKind::Org, name, None, false).await {
+    let org = match state
+        .meta
+        .create_account(name, AccountKind::Org, name, None, false)
+        .await
+    {
         Ok(o) => o,
         Err(agora_storage::Error::Conflict(_)) => return fail("That name is taken."),
         Err(e) => return Err(e.into()),
@@ -470,7 +526,11 @@ struct MembersPage {
 }
 
 /// The organisation, if the viewer is a member (members lists are for members).
-async fn org_for_member(state: &AppState, v: &Viewer, ns: &str) -> Result<(agora_storage::model::Account, Role)> {
+async fn org_for_member(
+    state: &AppState,
+    v: &Viewer,
+    ns: &str,
+) -> Result<(agora_storage::model::Account, Role)> {
     let user = v.require_user()?;
     let org = state
         .meta
@@ -512,7 +572,11 @@ async fn members_page(state: &AppState, v: &Viewer, ns: &str, error: &str) -> Re
     Ok(res)
 }
 
-pub async fn members(State(state): State<AppState>, v: Viewer, Path(ns): Path<String>) -> Result<Response> {
+pub async fn members(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(ns): Path<String>,
+) -> Result<Response> {
     if v.user.is_none() {
         return Ok(see_other("/login"));
     }
@@ -539,7 +603,9 @@ pub async fn change_member(
     v.check_csrf(&f.csrf)?;
     let (org, role) = org_for_member(&state, &v, &ns).await?;
     if role != Role::Admin {
-        return Err(Error::Forbidden("Only admins of the organisation manage members.".into()));
+        return Err(Error::Forbidden(
+            "Only admins of the organisation manage members.".into(),
+        ));
     }
     let Some(user) = state
         .meta
@@ -593,11 +659,19 @@ struct ProfilePage {
     own: bool,
 }
 
-pub async fn profile(State(state): State<AppState>, v: Viewer, Path(ns): Path<String>) -> Result<Response> {
+pub async fn profile(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(ns): Path<String>,
+) -> Result<Response> {
     if ns.len() > 96 {
         return Err(Error::NotFound);
     }
-    let account = state.meta.account_by_name(&ns).await?.ok_or(Error::NotFound)?;
+    let account = state
+        .meta
+        .account_by_name(&ns)
+        .await?
+        .ok_or(Error::NotFound)?;
     let mut repos = Vec::new();
     for kind in [RepoType::Model, RepoType::Dataset] {
         let list = state

@@ -16,7 +16,9 @@ pub enum Error {
     #[error("{0}")]
     Forbidden(String),
     /// The form was not one this hub handed out to this browser.
-    #[error("The form has expired or did not come from this site. Go back, reload the page and try again.")]
+    #[error(
+        "The form has expired or did not come from this site. Go back, reload the page and try again."
+    )]
     Csrf,
     #[error("{}", .0.message)]
     Api(ApiError),

@@ -82,14 +82,22 @@ pub async fn gate(state: &AppState, v: &Viewer, repo: &Repo) -> Result<Option<Ga
     };
     Ok(Some(Gate {
         mode: mode.as_str(),
-        heading: form
-            .heading
-            .clone()
-            .unwrap_or_else(|| format!("You need to agree to share your contact information to access {}", repo.full_name())),
+        heading: form.heading.clone().unwrap_or_else(|| {
+            format!(
+                "You need to agree to share your contact information to access {}",
+                repo.full_name()
+            )
+        }),
         prompt: form.prompt.clone().unwrap_or_default(),
-        button: form.button.clone().unwrap_or_else(|| "Agree and ask for access".into()),
+        button: form
+            .button
+            .clone()
+            .unwrap_or_else(|| "Agree and ask for access".into()),
         fields: fields_of(&form),
-        status: mine.as_ref().map(|r| r.status.as_str().to_owned()).unwrap_or_default(),
+        status: mine
+            .as_ref()
+            .map(|r| r.status.as_str().to_owned())
+            .unwrap_or_default(),
         reason: mine.and_then(|r| r.reason).unwrap_or_default(),
         signed_in: v.user.is_some(),
         action: format!("{}/ask-access", repo_url(repo.kind, &repo.full_name())),
@@ -111,9 +119,16 @@ pub async fn ask(
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     v.check_csrf(get("csrf").unwrap_or(""))?;
     let user = v.require_user()?.clone();
-    let repo = find_repo_for(&state, &v.caller, kind_of(&uri), &p.ns, &p.name, Access::Read)
-        .await
-        .map_err(|_| Error::NotFound)?;
+    let repo = find_repo_for(
+        &state,
+        &v.caller,
+        kind_of(&uri),
+        &p.ns,
+        &p.name,
+        Access::Read,
+    )
+    .await
+    .map_err(|_| Error::NotFound)?;
     let form = Form::of(&repo);
     let mut answers = Map::new();
     for (i, f) in form.fields.iter().enumerate() {
@@ -142,7 +157,11 @@ pub struct RequestRow {
 }
 
 /// The requests of a repository in one state, for the settings page.
-pub async fn requests(state: &AppState, repo: &Repo, status: RequestStatus) -> Result<Vec<RequestRow>> {
+pub async fn requests(
+    state: &AppState,
+    repo: &Repo,
+    status: RequestStatus,
+) -> Result<Vec<RequestRow>> {
     let rows = state.meta.access_requests(repo.id, status, 0, 200).await?;
     Ok(rows
         .into_iter()
@@ -188,12 +207,19 @@ pub async fn review(
     axum::Form(f): axum::Form<ReviewForm>,
 ) -> Result<Response> {
     v.check_csrf(&f.csrf)?;
-    let repo = find_repo_for(&state, &v.caller, kind_of(&uri), &p.ns, &p.name, Access::Write)
-        .await
-        .map_err(|e| match e.code {
-            agora_api::error::Code::RepoNotFound => Error::NotFound,
-            _ => Error::Forbidden("Only writers of this repository review access requests.".into()),
-        })?;
+    let repo = find_repo_for(
+        &state,
+        &v.caller,
+        kind_of(&uri),
+        &p.ns,
+        &p.name,
+        Access::Write,
+    )
+    .await
+    .map_err(|e| match e.code {
+        agora_api::error::Code::RepoNotFound => Error::NotFound,
+        _ => Error::Forbidden("Only writers of this repository review access requests.".into()),
+    })?;
     gating::require_gated(&repo)?;
     let user = gating::user_named(&state, f.user.trim()).await?;
     if f.action == "grant" {
@@ -207,7 +233,13 @@ pub async fn review(
             .await?
             .ok_or(Error::NotFound)?;
         let reason = (to == RequestStatus::Rejected)
-            .then(|| f.reason.trim().chars().take(gating::MAX_REASON_CHARS).collect::<String>())
+            .then(|| {
+                f.reason
+                    .trim()
+                    .chars()
+                    .take(gating::MAX_REASON_CHARS)
+                    .collect::<String>()
+            })
             .filter(|r| !r.is_empty());
         gating::set_status(&state, &v.caller, &repo, &req, &user, to, reason).await?;
     }

@@ -40,7 +40,11 @@ pub fn html(path: &str, text: &str) -> String {
         "txt" => None,
         e => set.find_syntax_by_extension(e),
     }
-    .or_else(|| text.lines().next().and_then(|l| set.find_syntax_by_first_line(l)));
+    .or_else(|| {
+        text.lines()
+            .next()
+            .and_then(|l| set.find_syntax_by_first_line(l))
+    });
     let Some(syntax) = syntax else {
         return escape(text);
     };

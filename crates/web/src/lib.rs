@@ -59,18 +59,48 @@ pub fn router(opts: Options) -> Router<AppState> {
     let repo_routes = |p: &str| {
         Router::new()
             .route(&format!("{p}/{{ns}}/{{name}}"), get(repo::card))
-            .route(&format!("{p}/{{ns}}/{{name}}/tree/{{rev}}"), get(repo::tree_root))
-            .route(&format!("{p}/{{ns}}/{{name}}/tree/{{rev}}/{{*path}}"), get(repo::tree))
-            .route(&format!("{p}/{{ns}}/{{name}}/blob/{{rev}}/{{*path}}"), get(repo::blob))
-            .route(&format!("{p}/{{ns}}/{{name}}/raw/{{rev}}/{{*path}}"), get(repo::raw))
-            .route(&format!("{p}/{{ns}}/{{name}}/download/{{rev}}/{{*path}}"), get(repo::download))
-            .route(&format!("{p}/{{ns}}/{{name}}/commits/{{rev}}"), get(repo::commits))
-            .route(&format!("{p}/{{ns}}/{{name}}/commit/{{sha}}"), get(repo::commit))
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/tree/{{rev}}"),
+                get(repo::tree_root),
+            )
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/tree/{{rev}}/{{*path}}"),
+                get(repo::tree),
+            )
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/blob/{{rev}}/{{*path}}"),
+                get(repo::blob),
+            )
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/raw/{{rev}}/{{*path}}"),
+                get(repo::raw),
+            )
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/download/{{rev}}/{{*path}}"),
+                get(repo::download),
+            )
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/commits/{{rev}}"),
+                get(repo::commits),
+            )
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/commit/{{sha}}"),
+                get(repo::commit),
+            )
             .route(&format!("{p}/{{ns}}/{{name}}/refs"), get(repo::refs))
-            .route(&format!("{p}/{{ns}}/{{name}}/openness"), get(openness::openness))
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/openness"),
+                get(openness::openness),
+            )
             .route(&format!("{p}/{{ns}}/{{name}}/scan"), get(openness::scan))
-            .route(&format!("{p}/{{ns}}/{{name}}/ask-access"), post(gating::ask))
-            .route(&format!("{p}/{{ns}}/{{name}}/access-requests"), post(gating::review))
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/ask-access"),
+                post(gating::ask),
+            )
+            .route(
+                &format!("{p}/{{ns}}/{{name}}/access-requests"),
+                post(gating::review),
+            )
             .route(
                 &format!("{p}/{{ns}}/{{name}}/upload/{{rev}}"),
                 get(settings::upload_form).post(settings::upload),
@@ -125,10 +155,14 @@ pub async fn set_password(hub: &agora_api::Hub, user: i64, password: &str) -> Re
 
 /// `/api/...` paths the API has no route for land on page routes (`/{ns}/{name}`); they get
 /// the API's JSON 404, which its clients read, not a page.
-async fn not_api(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn not_api(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let path = req.uri().path();
     if path == "/api" || path.starts_with("/api/") {
-        return agora_api::error::ApiError::not_found(format!("No route for {path}")).into_response();
+        return agora_api::error::ApiError::not_found(format!("No route for {path}"))
+            .into_response();
     }
     next.run(req).await
 }

@@ -183,16 +183,38 @@ Plain **bold** text survives.
         insta::assert_snapshot!("hostile_card", html);
         let lower = html.to_ascii_lowercase();
         for bad in [
-            "<script", "</script", "alert(", "onerror", "onclick", "onmouseover", "onload",
-            "javascript:", "data:text", "<iframe", "<object", "<embed", "<style", "<form",
-            "<button", "<input", "<svg", "<math", "<meta", "<base", "style=", "license: mit",
+            "<script",
+            "</script",
+            "alert(",
+            "onerror",
+            "onclick",
+            "onmouseover",
+            "onload",
+            "javascript:",
+            "data:text",
+            "<iframe",
+            "<object",
+            "<embed",
+            "<style",
+            "<form",
+            "<button",
+            "<input",
+            "<svg",
+            "<math",
+            "<meta",
+            "<base",
+            "style=",
+            "license: mit",
         ] {
             assert!(!lower.contains(bad), "{bad:?} survived in:\n{html}");
         }
         assert!(html.contains("<strong>bold</strong>"), "{html}");
         assert!(html.contains("<details>"), "{html}");
         assert!(html.contains("<h1>Title</h1>"), "{html}");
-        assert!(html.contains("md js link") && html.contains(">inline</span>"), "{html}");
+        assert!(
+            html.contains("md js link") && html.contains(">inline</span>"),
+            "{html}"
+        );
         // The raw image stays, its handler gone and its URL inside the repository.
         assert!(
             html.contains(r#"<img src="/alice/model/download/main/x.png">"#),
@@ -206,15 +228,33 @@ Plain **bold** text survives.
                   [abs](https://example.org/x) [anchor](#usage) [mail](mailto:a@b.c)\n\n\
                   ![fig](images/fig.png) <img src=\"raw.png\">";
         let html = render(md, &base());
-        assert!(html.contains(r#"href="/alice/model/blob/main/config.json""#), "{html}");
-        assert!(html.contains(r#"href="/alice/model/blob/main/docs/a.md#part""#), "{html}");
-        assert!(html.contains(r#"href="/alice/model/blob/main/LICENSE""#), "{html}");
+        assert!(
+            html.contains(r#"href="/alice/model/blob/main/config.json""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="/alice/model/blob/main/docs/a.md#part""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="/alice/model/blob/main/LICENSE""#),
+            "{html}"
+        );
         assert!(html.contains(r#"href="https://example.org/x""#), "{html}");
         assert!(html.contains(r##"href="#usage""##), "{html}");
         assert!(html.contains(r#"href="mailto:a@b.c""#), "{html}");
-        assert!(html.contains(r#"src="/alice/model/download/main/images/fig.png""#), "{html}");
-        assert!(html.contains(r#"src="/alice/model/download/main/raw.png""#), "{html}");
-        assert!(html.contains(r#"rel="nofollow noopener noreferrer""#), "{html}");
+        assert!(
+            html.contains(r#"src="/alice/model/download/main/images/fig.png""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"src="/alice/model/download/main/raw.png""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"rel="nofollow noopener noreferrer""#),
+            "{html}"
+        );
     }
 
     #[test]

@@ -32,14 +32,20 @@ pub fn grade(a: &Assessment) -> Grade {
         bucket: a.bucket.replace('-', " "),
         osaid: a.osaid.clone(),
         mof: a.mof_class.replace('-', " "),
-        licence_class: a.licence_class.clone().unwrap_or_default().replace('-', " "),
+        licence_class: a
+            .licence_class
+            .clone()
+            .unwrap_or_default()
+            .replace('-', " "),
     }
 }
 
 /// The licence the card declares, with what it allows in plain words (from the grading's
 /// licence record when the repository was graded).
 pub fn licence(report: Option<&Value>, declared: &[String]) -> Option<crate::repo::Licence> {
-    let eff = report.map(|r| &r["licence"]["effective"]).filter(|e| e.is_object());
+    let eff = report
+        .map(|r| &r["licence"]["effective"])
+        .filter(|e| e.is_object());
     let Some(e) = eff else {
         return declared.first().map(|id| crate::repo::Licence {
             id: id.clone(),
@@ -217,8 +223,13 @@ pub async fn openness(
         Some(c) => state.meta.assessment(ctx.repo.id, &c.hex()).await?,
         None => None,
     };
-    let report: Option<Value> = a.as_ref().and_then(|a| serde_json::from_str(&a.report).ok());
-    let card = a.as_ref().zip(report.as_ref()).map(|(a, r)| scorecard(a, r));
+    let report: Option<Value> = a
+        .as_ref()
+        .and_then(|a| serde_json::from_str(&a.report).ok());
+    let card = a
+        .as_ref()
+        .zip(report.as_ref())
+        .map(|(a, r)| scorecard(a, r));
     // Bases as the card names them (linked when this hub holds one the viewer may read),
     // derivatives as the listing filter finds them (private ones only for those who may read).
     let mut bases = Vec::new();
@@ -226,12 +237,18 @@ pub async fn openness(
         let (meta, _) = state.engine.card(&ctx.repo, h).await?;
         let names: Vec<String> = match meta.as_ref().and_then(|m| m.get("base_model")) {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         };
         for id in names.into_iter().take(20) {
             let hosted = match state.meta.repo_by_name(RepoType::Model, &id).await? {
-                Some(b) => agora_api::auth::access(&state, &v.caller, &b).await? > agora_api::auth::Access::None,
+                Some(b) => {
+                    agora_api::auth::access(&state, &v.caller, &b).await?
+                        > agora_api::auth::Access::None
+                }
                 None => false,
             };
             let url = hosted.then(|| repo_url(RepoType::Model, &id));
@@ -255,7 +272,12 @@ pub async fn openness(
             })
             .await?
             .into_iter()
-            .map(|d| (d.full_name(), Some(repo_url(RepoType::Model, &d.full_name()))))
+            .map(|d| {
+                (
+                    d.full_name(),
+                    Some(repo_url(RepoType::Model, &d.full_name())),
+                )
+            })
             .collect()
     } else {
         Vec::new()

@@ -79,7 +79,10 @@ pub fn repo_url(kind: RepoType, full: &str) -> String {
     format!(
         "/{}{}",
         kind.url_prefix(),
-        full.split('/').map(agora_api::quote).collect::<Vec<_>>().join("/")
+        full.split('/')
+            .map(agora_api::quote)
+            .collect::<Vec<_>>()
+            .join("/")
     )
 }
 
@@ -117,7 +120,9 @@ pub async fn open(
 /// File content of a gated repository is for those let in; its metadata (names, sizes, history)
 /// stays readable, as in the API.
 async fn require_content(state: &AppState, v: &Viewer, ctx: &Ctx) -> Result<()> {
-    if ctx.repo.gated.is_some() && !agora_api::gating::may_read_content(state, &v.caller, &ctx.repo).await? {
+    if ctx.repo.gated.is_some()
+        && !agora_api::gating::may_read_content(state, &v.caller, &ctx.repo).await?
+    {
         return Err(Error::Forbidden(format!(
             "{} is gated: ask for access on its card page ({}).",
             ctx.head.full, ctx.head.url
@@ -400,11 +405,21 @@ pub async fn tree_root(
     tree_at(state, v, uri, p).await
 }
 
-pub async fn tree(state: State<AppState>, v: Viewer, uri: Uri, Path(p): Path<RepoPath>) -> Result<Response> {
+pub async fn tree(
+    state: State<AppState>,
+    v: Viewer,
+    uri: Uri,
+    Path(p): Path<RepoPath>,
+) -> Result<Response> {
     tree_at(state, v, uri, p).await
 }
 
-async fn tree_at(State(state): State<AppState>, v: Viewer, uri: Uri, p: RepoPath) -> Result<Response> {
+async fn tree_at(
+    State(state): State<AppState>,
+    v: Viewer,
+    uri: Uri,
+    p: RepoPath,
+) -> Result<Response> {
     let ctx = open(&state, &v, &uri, &p, "files").await?;
     let rev = p.rev.clone().unwrap_or_default();
     let folder = check(p.path.as_deref().unwrap_or(""))?;
@@ -556,9 +571,7 @@ pub async fn blob(
         }
         _ => None,
     };
-    let code = text
-        .as_ref()
-        .map(|t| crate::highlight::html(&path, t));
+    let code = text.as_ref().map(|t| crate::highlight::html(&path, t));
     let scan = agora_api::scanning::verdicts(&state, &[&f]).await?;
     let rec = scan.get(&agora_api::scanning::content_id(&f));
     let findings = rec
@@ -570,11 +583,7 @@ pub async fn blob(
         l: ctx.layout(&v, &path),
         crumbs: crumbs(&ctx, &rev, &path),
         raw_url: format!("{}/raw/{qrev}/{}", ctx.head.url, path_url(&path)),
-        download_url: format!(
-            "{}/download/{qrev}/{}",
-            ctx.head.url,
-            path_url(&path)
-        ),
+        download_url: format!("{}/download/{qrev}/{}", ctx.head.url, path_url(&path)),
         size: size(f.size),
         lfs: f.lfs.as_ref().map(|p| (p.oid.clone(), size(p.size))),
         verdict: rec.map(|r| r.verdict.clone()).unwrap_or_default(),
@@ -702,12 +711,11 @@ pub async fn commits(
     let ctx = open(&state, &v, &uri, &p, "commits").await?;
     let rev = p.rev.clone().unwrap_or_default();
     let commit = resolve(&state, &ctx, &rev).await?;
-    let n: usize = pq
-        .p
-        .as_deref()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
-        .min(10_000);
+    let n: usize =
+        pq.p.as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+            .min(10_000);
     let (rows, more) = state
         .engine
         .history(ctx.repo.id, &commit, n * PER_PAGE, PER_PAGE)
@@ -836,7 +844,10 @@ pub async fn commit(
             Some((x, y)) => (diff_lines(&x, &y), String::new()),
             None => (
                 Vec::new(),
-                match (before.and_then(|f| f.lfs.as_ref()), after.and_then(|f| f.lfs.as_ref())) {
+                match (
+                    before.and_then(|f| f.lfs.as_ref()),
+                    after.and_then(|f| f.lfs.as_ref()),
+                ) {
                     (_, Some(p)) => format!("LFS file, {}", size(p.size)),
                     (Some(_), None) => "LFS file removed".to_owned(),
                     _ => "Binary or large file: no text diff".to_owned(),
@@ -958,7 +969,14 @@ mod tests {
         let text: Vec<String> = d.iter().map(|(c, t)| format!("{c}:{t}")).collect();
         assert_eq!(
             text,
-            ["hunk:@@ -1,3 +1,4 @@", "ctx: a", "del:-b", "add:+B", "ctx: c", "add:+d"]
+            [
+                "hunk:@@ -1,3 +1,4 @@",
+                "ctx: a",
+                "del:-b",
+                "add:+B",
+                "ctx: c",
+                "add:+d"
+            ]
         );
     }
 }

@@ -71,7 +71,11 @@ pub struct NewRepo {
     visibility: String,
 }
 
-pub async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<NewRepo>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<NewRepo>,
+) -> Result<Response> {
     v.check_csrf(&f.csrf)?;
     v.require_user()?;
     let name = f.name.trim();
@@ -85,8 +89,11 @@ pub async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<NewR
         *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
         Ok(res)
     };
-    if agora_repo::path::check_name(name).is_err() || agora_repo::path::check_name(&f.owner).is_err() {
-        return fail("Use letters, digits, '-', '_' and '.' for the name (at most 96 characters).").await;
+    if agora_repo::path::check_name(name).is_err()
+        || agora_repo::path::check_name(&f.owner).is_err()
+    {
+        return fail("Use letters, digits, '-', '_' and '.' for the name (at most 96 characters).")
+            .await;
     }
     let kind = match f.kind.as_str() {
         "dataset" => RepoType::Dataset,
@@ -123,7 +130,9 @@ pub async fn upload_form(
 ) -> Result<Response> {
     let ctx = open(&state, &v, &uri, &p, "files").await?;
     if !ctx.head.write {
-        return Err(Error::Forbidden("You may not change this repository.".into()));
+        return Err(Error::Forbidden(
+            "You may not change this repository.".into(),
+        ));
     }
     let rev = p.rev.clone().unwrap_or_default();
     page(&UploadPage {
@@ -148,7 +157,9 @@ pub async fn upload(
     let mut folder = String::new();
     let mut summary = String::new();
     let mut files: Vec<(String, bytes::Bytes)> = Vec::new();
-    let bad = |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("Upload failed: {e}"));
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        Error::BadRequest(format!("Upload failed: {e}"))
+    };
     while let Some(field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
@@ -195,16 +206,27 @@ pub async fn upload(
     for (fname, data) in files {
         // Browsers send a base name; anything path-like in it is cut to its last segment.
         let base = fname.rsplit(['/', '\\']).next().unwrap_or("").to_owned();
-        let path = if folder.is_empty() { base } else { format!("{folder}/{base}") };
+        let path = if folder.is_empty() {
+            base
+        } else {
+            format!("{folder}/{base}")
+        };
         agora_repo::path::check_path(&path)
             .map_err(|e| Error::BadRequest(format!("{path:?}: {e}")))?;
         let sample = &data[..data.len().min(512)];
         if goes_to_lfs(&rules, &path, data.len() as u64, sample) {
             let size = data.len() as u64;
             let oid = agora_api::lfs::store_bytes(&state, repo.id, data).await?;
-            ops.push(Op::PutLfs { path, oid, size: Some(size) });
+            ops.push(Op::PutLfs {
+                path,
+                oid,
+                size: Some(size),
+            });
         } else {
-            ops.push(Op::Put { path, content: data });
+            ops.push(Op::Put {
+                path,
+                content: data,
+            });
         }
     }
     let summary = match summary.trim() {
@@ -243,11 +265,19 @@ struct SettingsPage {
     rejected: Vec<crate::gating::RequestRow>,
 }
 
-pub async fn page_(state: &AppState, v: &Viewer, uri: &Uri, p: &RepoPath, saved: bool) -> Result<Response> {
+pub async fn page_(
+    state: &AppState,
+    v: &Viewer,
+    uri: &Uri,
+    p: &RepoPath,
+    saved: bool,
+) -> Result<Response> {
     let ctx = open(state, v, uri, p, "settings").await?;
     if !ctx.head.admin {
         // Readers do not learn that a settings page exists beyond "not for you".
-        return Err(Error::Forbidden("Only admins of this repository change its settings.".into()));
+        return Err(Error::Forbidden(
+            "Only admins of this repository change its settings.".into(),
+        ));
     }
     let lists = if ctx.repo.gated.is_some() {
         use agora_storage::model::RequestStatus as S;
@@ -270,7 +300,12 @@ pub async fn page_(state: &AppState, v: &Viewer, uri: &Uri, p: &RepoPath, saved:
     })
 }
 
-pub async fn show(State(state): State<AppState>, v: Viewer, uri: Uri, Path(p): Path<RepoPath>) -> Result<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    uri: Uri,
+    Path(p): Path<RepoPath>,
+) -> Result<Response> {
     let saved = uri.query().is_some_and(|q| q.contains("saved=1"));
     page_(&state, &v, &uri, &p, saved).await
 }
@@ -295,12 +330,19 @@ pub async fn save(
     Form(f): Form<SettingsForm>,
 ) -> Result<Response> {
     v.check_csrf(&f.csrf)?;
-    let repo = find_repo_for(&state, &v.caller, kind_of(&uri), &p.ns, &p.name, Access::Admin)
-        .await
-        .map_err(|e| match e.code {
-            agora_api::error::Code::RepoNotFound => Error::NotFound,
-            _ => Error::Forbidden("Only admins of this repository change its settings.".into()),
-        })?;
+    let repo = find_repo_for(
+        &state,
+        &v.caller,
+        kind_of(&uri),
+        &p.ns,
+        &p.name,
+        Access::Admin,
+    )
+    .await
+    .map_err(|e| match e.code {
+        agora_api::error::Code::RepoNotFound => Error::NotFound,
+        _ => Error::Forbidden("Only admins of this repository change its settings.".into()),
+    })?;
     let private = match f.visibility.as_str() {
         "private" => true,
         "public" => false,
@@ -308,16 +350,26 @@ pub async fn save(
     };
     let gated = match f.gated.as_str() {
         "" | "off" => None,
-        g => Some(Gated::parse(g).ok_or_else(|| Error::BadRequest("Gating is off, auto or manual.".into()))?),
+        g => Some(
+            Gated::parse(g)
+                .ok_or_else(|| Error::BadRequest("Gating is off, auto or manual.".into()))?,
+        ),
     };
     let flag = match f.scan.as_str() {
         "flag" => true,
         "reject" | "" => false,
-        _ => return Err(Error::BadRequest("Unsafe files are rejected or flagged.".into())),
+        _ => {
+            return Err(Error::BadRequest(
+                "Unsafe files are rejected or flagged.".into(),
+            ));
+        }
     };
     state.meta.set_private(repo.id, private).await?;
     state.meta.set_gated(repo.id, gated).await?;
     state.meta.set_scan_policy(repo.id, flag).await?;
     tracing::info!(repo = %repo.full_name(), private, ?gated, flag, "settings changed on the web");
-    Ok(see_other(&format!("{}/settings?saved=1", repo_url(repo.kind, &repo.full_name()))))
+    Ok(see_other(&format!(
+        "{}/settings?saved=1",
+        repo_url(repo.kind, &repo.full_name())
+    )))
 }

@@ -80,7 +80,14 @@ pub fn lineage(
         );
     }
     for (i, (id, url)) in bases.iter().enumerate() {
-        node(&mut out, 0, col_y(i, bases.len()), id, url.as_deref(), false);
+        node(
+            &mut out,
+            0,
+            col_y(i, bases.len()),
+            id,
+            url.as_deref(),
+            false,
+        );
     }
     node(&mut out, mid_x, mid_y, me, None, true);
     for (i, (id, url)) in derivatives.iter().enumerate() {

@@ -95,7 +95,8 @@ async fn get(app: &Router, uri: &str, cookie: Option<&str>) -> (StatusCode, Stri
 }
 
 async fn post(app: &Router, uri: &str, form: &str, cookie: Option<&str>) -> (StatusCode, String) {
-    let mut req = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let mut req =
+        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }
@@ -142,7 +143,10 @@ async fn a_private_repository_is_the_same_404_as_a_missing_one_on_every_page() {
     for uri in ["/", "/models?author=alice", "/models?q=secret", "/alice"] {
         let (s, body) = get(&w.app, uri, None).await;
         assert_eq!(s, StatusCode::OK, "{uri}");
-        assert!(!body.contains("secret-model"), "{uri} lists the private repository");
+        assert!(
+            !body.contains("secret-model"),
+            "{uri} lists the private repository"
+        );
     }
     let (_, profile) = get(&w.app, "/alice", None).await;
     assert!(profile.contains("alice/public-model"));
@@ -151,11 +155,21 @@ async fn a_private_repository_is_the_same_404_as_a_missing_one_on_every_page() {
 #[tokio::test]
 async fn the_owner_signed_in_sees_the_private_repository() {
     let w = world(agora_web::Options::default()).await;
-    let alice = w.hub.meta.account_by_name("alice").await.expect("db").expect("alice");
+    let alice = w
+        .hub
+        .meta
+        .account_by_name("alice")
+        .await
+        .expect("db")
+        .expect("alice");
     let value = "ab".repeat(32);
     w.hub
         .meta
-        .create_session(&hash_token(&value), alice.id, agora_storage::now_ms() + 60_000)
+        .create_session(
+            &hash_token(&value),
+            alice.id,
+            agora_storage::now_ms() + 60_000,
+        )
         .await
         .expect("session");
     let cookie = format!("agora_session={value}");
@@ -167,14 +181,25 @@ async fn the_owner_signed_in_sees_the_private_repository() {
     let (_, list) = get(&w.app, "/models?author=alice", Some(&cookie)).await;
     assert!(list.contains("alice/secret-model"));
     // A forged or expired session is nobody.
-    let (s, _) = get(&w.app, "/alice/secret-model", Some(&format!("agora_session={}", "cd".repeat(32)))).await;
+    let (s, _) = get(
+        &w.app,
+        "/alice/secret-model",
+        Some(&format!("agora_session={}", "cd".repeat(32))),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn forms_need_the_csrf_token_of_this_browser() {
     let w = world(agora_web::Options::default()).await;
-    let (s, _) = post(&w.app, "/join", "username=mallory&password=0123456789abc", None).await;
+    let (s, _) = post(
+        &w.app,
+        "/join",
+        "username=mallory&password=0123456789abc",
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = post(
         &w.app,
@@ -184,7 +209,14 @@ async fn forms_need_the_csrf_token_of_this_browser() {
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    assert!(w.hub.meta.account_by_name("mallory").await.expect("db").is_none());
+    assert!(
+        w.hub
+            .meta
+            .account_by_name("mallory")
+            .await
+            .expect("db")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -241,19 +273,31 @@ async fn pages_carry_a_strict_content_security_policy() {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     let cookie = res
         .headers()
         .get(header::SET_COOKIE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]
 async fn datasets_have_their_own_pages_and_listing() {
     let w = world(agora_web::Options::default()).await;
-    for page in ["", "/tree/main", "/blob/main/.gitattributes", "/commits/main", "/refs"] {
+    for page in [
+        "",
+        "/tree/main",
+        "/blob/main/.gitattributes",
+        "/commits/main",
+        "/refs",
+    ] {
         let (s, body) = get(&w.app, &format!("/datasets/alice/public-data{page}"), None).await;
         assert_eq!(s, StatusCode::OK, "{page}");
         assert!(body.contains("dataset"), "{page}");
@@ -265,4 +309,173 @@ async fn datasets_have_their_own_pages_and_listing() {
     assert!(list.contains("/datasets/alice/public-data"));
     let (_, models) = get(&w.app, "/models", None).await;
     assert!(!models.contains("public-data"));
+}
+
+/// A signed-in cookie for `name` (a session made in the store, as sign-in makes them).
+async fn signed_in(w: &World, name: &str) -> String {
+    let a = match w.hub.meta.account_by_name(name).await.expect("db") {
+        Some(a) => a,
+        None => w
+            .hub
+            .meta
+            .create_account(name, AccountKind::User, name, None, false)
+            .await
+            .expect("account"),
+    };
+    let value = agora_web_test_value(name);
+    w.hub
+        .meta
+        .create_session(&hash_token(&value), a.id, agora_storage::now_ms() + 60_000)
+        .await
+        .expect("session");
+    format!("agora_session={value}")
+}
+
+fn agora_web_test_value(name: &str) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for b in name.bytes().cycle().take(32) {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a csrf token")
+        + 19;
+    page[at..at + 64].to_owned()
+}
+
+#[tokio::test]
+async fn lineage_draws_hosted_bases_and_derivatives() {
+    let w = world(agora_web::Options::default()).await;
+    let alice = w
+        .hub
+        .meta
+        .account_by_name("alice")
+        .await
+        .expect("db")
+        .expect("alice");
+    let repo = w
+        .hub
+        .engine
+        .create_repo(
+            &NewRepo {
+                kind: RepoType::Model,
+                owner_id: alice.id,
+                namespace: "alice".into(),
+                name: "tuned".into(),
+                private: false,
+            },
+            Signature {
+                name: "alice".into(),
+                email: "a@example.org".into(),
+                seconds: 0,
+            },
+        )
+        .await
+        .expect("repo");
+    w.hub
+        .engine
+        .commit(agora_repo::CommitRequest {
+            repo,
+            revision: "main".into(),
+            create_pr: false,
+            parent: None,
+            summary: "card".into(),
+            description: String::new(),
+            author: Signature {
+                name: "alice".into(),
+                email: "a@example.org".into(),
+                seconds: 1,
+            },
+            ops: vec![agora_repo::Op::Put {
+                path: "README.md".into(),
+                content: bytes::Bytes::from_static(
+                    b"---\nbase_model: alice/public-model\n---\n# Tuned\n",
+                ),
+            }],
+        })
+        .await
+        .expect("commit");
+    let (s, child) = get(&w.app, "/alice/tuned/openness", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        child.contains("<svg") && child.contains(r#"<a href="/alice/public-model">"#),
+        "{child}"
+    );
+    let (_, base) = get(&w.app, "/alice/public-model/openness", None).await;
+    assert!(base.contains(r#"<a href="/alice/tuned">"#), "{base}");
+    // The card names its base in the metadata panel, linked.
+    let (_, card) = get(&w.app, "/alice/tuned", None).await;
+    assert!(card.contains(r#"<a href="/alice/public-model">alice/public-model</a>"#));
+}
+
+#[tokio::test]
+async fn organisations_are_made_and_their_members_managed_on_the_pages() {
+    let w = world(agora_web::Options::default()).await;
+    let alice = signed_in(&w, "alice").await;
+    let bob = signed_in(&w, "bob").await;
+    let (_, form) = get(&w.app, "/organizations/new", Some(&alice)).await;
+    let (s, _) = post(
+        &w.app,
+        "/organizations/new",
+        &format!("csrf={}&name=lab", csrf_of(&form)),
+        Some(&alice),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, page) = get(&w.app, "/organizations/lab/members", Some(&alice)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("alice") && page.contains("admin"));
+    // Not a member: the members page is not there for bob, and he cannot change it.
+    let (s, _) = get(&w.app, "/organizations/lab/members", Some(&bob)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, bobs) = get(&w.app, "/", Some(&bob)).await;
+    let (s, _) = post(
+        &w.app,
+        "/organizations/lab/members",
+        &format!("csrf={}&username=bob&role=admin", csrf_of(&bobs)),
+        Some(&bob),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Alice adds bob as a writer; he may then create repositories in it.
+    let csrf = csrf_of(&page);
+    let (s, _) = post(
+        &w.app,
+        "/organizations/lab/members",
+        &format!("csrf={csrf}&username=bob&role=write"),
+        Some(&alice),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, new) = get(&w.app, "/new", Some(&bob)).await;
+    assert!(new.contains(r#"<option value="lab">"#), "{new}");
+    let (s, _) = post(
+        &w.app,
+        "/new",
+        &format!(
+            "csrf={}&owner=lab&name=shared&kind=model&visibility=private",
+            csrf_of(&new)
+        ),
+        Some(&bob),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _) = get(&w.app, "/lab/shared", Some(&alice)).await;
+    assert_eq!(s, StatusCode::OK);
+    // The last admin stays.
+    let (s, body) = post(
+        &w.app,
+        "/organizations/lab/members",
+        &format!("csrf={csrf}&username=alice&role=remove"),
+        Some(&alice),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("at least one admin"));
 }
