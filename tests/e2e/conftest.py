@@ -31,6 +31,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 AGORA_BIN = Path(os.environ.get("AGORA_BIN", ROOT / "target" / "debug" / "agora"))
 STARTUP_TIMEOUT = 60
+# AGORA_E2E_XET=1: the suite runs with hf_xet enabled, as after a plain `pip install
+# huggingface_hub` (uploads and downloads of large files go through Xet); otherwise with
+# HF_HUB_DISABLE_XET=1 (Git LFS). scripts/test runs both.
+XET = os.environ.get("AGORA_E2E_XET") == "1"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,7 +177,6 @@ def pytest_configure(config):
     os.environ.update(
         {
             "HF_ENDPOINT": _HUB.url,
-            "HF_HUB_DISABLE_XET": "1",  # Xet uploads come in a later issue
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "HF_HUB_DISABLE_UPDATE_CHECK": "1",
             "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",  # anonymous means anonymous
@@ -185,8 +188,21 @@ def pytest_configure(config):
             "TOKENIZERS_PARALLELISM": "false",
         }
     )
+    if XET:
+        os.environ.pop("HF_HUB_DISABLE_XET", None)
+    else:
+        os.environ["HF_HUB_DISABLE_XET"] = "1"
     for k in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HUGGINGFACE_CO_STAGING"):
         os.environ.pop(k, None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.lfs_only` tests run only in the LFS run, `@pytest.mark.xet_only` only in the Xet run."""
+    for item in items:
+        if XET and item.get_closest_marker("lfs_only"):
+            item.add_marker(pytest.mark.skip(reason="LFS transfer only (this run uploads through Xet)"))
+        if not XET and item.get_closest_marker("xet_only"):
+            item.add_marker(pytest.mark.skip(reason="Xet only (this run has HF_HUB_DISABLE_XET=1)"))
 
 
 def pytest_unconfigure(config):

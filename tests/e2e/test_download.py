@@ -12,7 +12,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfFileSystem, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
-from conftest import opaque
+from conftest import XET, opaque
 
 
 def read(path) -> bytes:
@@ -56,8 +56,14 @@ def test_hf_hub_download_into_the_cache(hub, api, model_with_files, isolated_hf_
     assert (isolated_hf_home / f"models--alice--{repo_id.split('/')[1]}" / "refs" / "main").read_text() == sha
     lfs = Path(hf_hub_download(repo_id, "weights.bin"))
     assert lfs.read_bytes() == files["weights.bin"]
-    # the blob of an LFS file is named by its sha256
-    assert lfs.resolve().name == hashlib.sha256(files["weights.bin"]).hexdigest()
+    # the blob of an LFS file is named by its sha256; one that came through Xet, by the Xet hash
+    # the hub advertised (huggingface_hub's shared blobs)
+    (entry,) = api.get_paths_info(repo_id, ["weights.bin"])
+    names = {hashlib.sha256(files["weights.bin"]).hexdigest()}
+    if XET:
+        assert entry.xet_hash, "a file uploaded through Xet has a xetHash"
+        names.add(entry.xet_hash)
+    assert lfs.resolve().name in names
     # a second call is served from the cache, same path
     assert Path(hf_hub_download(repo_id, "weights.bin")) == lfs
 

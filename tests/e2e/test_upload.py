@@ -65,6 +65,7 @@ def test_upload_lfs_file_by_gitattributes_pattern(new_repo, api):
     assert read(hf_hub_download(repo_id, "model.safetensors")) == data
 
 
+@pytest.mark.lfs_only
 def test_upload_large_file_goes_through_lfs_multipart(new_repo, api, tmp_path, monkeypatch):
     import huggingface_hub.lfs as lfs
 

@@ -31,7 +31,9 @@ pub enum Error {
 
 pub async fn open(cfg: &Config) -> Result<Arc<Hub>, Error> {
     std::fs::create_dir_all(&cfg.data_dir)?;
-    let meta: Arc<dyn Meta> = Arc::new(SqliteMeta::open(&cfg.data_dir.join("agora.db")).await?);
+    let sqlite = SqliteMeta::open(&cfg.data_dir.join("agora.db")).await?;
+    let xet: Arc<dyn agora_storage::XetMeta> = Arc::new(sqlite.clone());
+    let meta: Arc<dyn Meta> = Arc::new(sqlite);
     let objects = Objects::local(cfg.data_dir.join("objects"))?;
     let secret = meta
         .setting_or_insert("upload_secret", &hex::encode(rand::random::<[u8; 32]>()))
@@ -49,6 +51,7 @@ pub async fn open(cfg: &Config) -> Result<Arc<Hub>, Error> {
         secret: secret.into_bytes(),
         running: Default::default(),
         reports: Default::default(),
+        xet,
         limiter: Default::default(),
     }))
 }

@@ -173,9 +173,20 @@ pub async fn resolve(
         header::CONTENT_TYPE,
         HeaderValue::from_static(content_type(path)),
     );
-    if file.lfs.is_some() {
+    if let Some(p) = &file.lfs {
         headers.insert("x-linked-size", hv(&file.size.to_string())?);
         headers.insert("x-linked-etag", hv(&etag)?);
+        // Uploaded through Xet: Xet-capable clients may download through the CAS.
+        if let Some(x) = crate::xet::hash_of(state, &p.oid).await? {
+            crate::xet::advertise(
+                &mut headers,
+                base,
+                kind.plural(),
+                &repo.full_name(),
+                &commit,
+                &x,
+            )?;
+        }
     }
     let filename = path.rsplit('/').next().unwrap_or(path);
     let disposition = format!("inline; filename*=UTF-8''{}", quote(filename));
@@ -237,10 +248,7 @@ pub async fn resolve(
         }
     }
     let key = content_key(&file);
-    let stream = state
-        .engine
-        .objects
-        .read(&key, Some(start..start + len))
+    let stream = crate::xet::read(state, &key, Some(start..start + len))
         .await
         .map_err(|e| match e {
             agora_storage::Error::NotFound => {
@@ -404,6 +412,9 @@ async fn entries_json(
                     json!({"type": "file", "path": f.path, "size": f.size, "oid": f.oid.hex()});
                 if let Some(p) = &f.lfs {
                     v["lfs"] = json!({"oid": p.oid, "size": p.size, "pointerSize": f.blob_size});
+                    if let Some(x) = crate::xet::hash_of(state, &p.oid).await? {
+                        v["xetHash"] = json!(x);
+                    }
                 }
                 if expand {
                     v["securityFileStatus"] =

@@ -18,11 +18,12 @@ mod refs;
 pub mod repos;
 pub mod scanning;
 pub mod tokens;
+pub mod xet;
 
 use std::sync::Arc;
 
 use agora_repo::Engine;
-use agora_storage::{Meta, model::RepoType};
+use agora_storage::{Meta, XetMeta, model::RepoType};
 use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRequestParts},
@@ -72,6 +73,8 @@ pub struct Hub {
     pub secret: Vec<u8>,
     pub running: lfs::Running,
     pub reports: openness::Reports,
+    /// What the Xet CAS verified (`xet.rs`).
+    pub xet: Arc<dyn XetMeta>,
     pub limiter: limits::Limiter,
 }
 
@@ -211,6 +214,17 @@ pub fn router_with(state: AppState, pages: Router<AppState>) -> Router {
         .route("/api/lfs/part/{token}", put(lfs::upload_part))
         .route("/api/lfs/complete/{token}", post(lfs::complete))
         .route(&format!("{repo}/lfs-verify"), post(lfs::verify_route))
+        .route(
+            &format!("{repo}/xet-write-token/{{*rev}}"),
+            get(xet::write_token),
+        )
+        .route(
+            &format!("{repo}/xet-read-token/{{*rev}}"),
+            get(xet::read_token),
+        )
+        .route(&format!("{repo}/xet-storage"), get(xet::usage))
+        .route(&format!("{repo}/lfs-files/duplicate"), post(xet::duplicate))
+        .nest(xet::CAS_PREFIX, xet_cas())
         .merge(pages)
         .fallback(files::fallback);
 
@@ -233,6 +247,22 @@ pub fn router_with(state: AppState, pages: Router<AppState>) -> Router {
             ),
         ))
         .with_state(state)
+}
+
+/// The Xet CAS (`xet.rs`): the routes `hf_xet` calls, relative to the `casUrl` of its tokens.
+fn xet_cas() -> Router<AppState> {
+    Router::new()
+        .route("/v1/xorbs/{prefix}/{hash}", post(xet::post_xorb))
+        .route("/v1/shards", post(xet::post_shard))
+        .route("/v1/chunks/{prefix}/{hash}", get(xet::dedup))
+        .route("/v1/reconstructions/{file_id}", get(xet::reconstruction_v1))
+        .route("/v2/reconstructions/{file_id}", get(xet::reconstruction_v2))
+        .route("/v1/telemetry", post(xet::telemetry))
+        .route("/fetch/{token}", get(xet::fetch))
+        // Not offered, and a 404 sends the client to what is: direct-to-storage xorb uploads
+        // (`/v1/xorb-grants`, to `/v1/xorbs`) and streamed shard uploads (`/v2/shards`, to
+        // `/v1/shards`). Every other unknown CAS route is a 404 too, never the hub's 401.
+        .fallback(xet::unknown)
 }
 
 /// Percent-encodes one URL segment (`quote(s, safe="")`).

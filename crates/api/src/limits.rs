@@ -152,7 +152,9 @@ fn headers(resp: &mut Response, bucket: Bucket, quota: u32, window: Duration, v:
 
 pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limits = &state.config.limits;
-    let bucket = if req.uri().path().contains("/resolve/") {
+    // Xorb downloads (`/xet-cas/fetch/`, no credentials) are file downloads too.
+    let path = req.uri().path();
+    let bucket = if path.contains("/resolve/") || path.starts_with("/xet-cas/fetch/") {
         Bucket::Resolvers
     } else {
         Bucket::Api

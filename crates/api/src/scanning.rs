@@ -59,7 +59,7 @@ pub async fn store(state: &AppState, content_id: String, report: &Report) -> Api
 /// Scans stored content by streaming it through the scanner.
 async fn scan_stored(state: &AppState, key: &str) -> ApiResult<Report> {
     let mut scanner = Scanner::new();
-    let mut s = state.engine.objects.read(key, None).await?;
+    let mut s = crate::xet::read(state, key, None).await?;
     while let Some(chunk) = s.next().await {
         scanner.update(&chunk.map_err(ApiError::internal)?);
     }

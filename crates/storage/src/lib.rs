@@ -17,11 +17,13 @@ mod objects;
 pub mod sqlite;
 pub mod web;
 mod sqlite_access;
+pub mod xet;
 
 pub use error::{Error, Result};
 pub use access::AccessStore;
 pub use meta::Meta;
 pub use objects::{ByteStream, Objects, Upload};
+pub use xet::XetMeta;
 
 /// Milliseconds since the Unix epoch, the one clock every table uses.
 pub fn now_ms() -> i64 {

@@ -25,11 +25,11 @@ struct World {
 
 async fn world(opts: agora_web::Options) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
-    let meta: Arc<dyn Meta> = Arc::new(
-        SqliteMeta::open(&dir.path().join("agora.db"))
-            .await
-            .expect("db"),
-    );
+    let sqlite = SqliteMeta::open(&dir.path().join("agora.db"))
+        .await
+        .expect("db");
+    let xet: Arc<dyn agora_storage::XetMeta> = Arc::new(sqlite.clone());
+    let meta: Arc<dyn Meta> = Arc::new(sqlite);
     let objects = Objects::local(dir.path().join("objects")).expect("objects");
     let engine = Arc::new(Engine::new(objects, meta.clone()));
     let hub = Arc::new(Hub {
@@ -39,6 +39,7 @@ async fn world(opts: agora_web::Options) -> World {
         secret: b"test-secret".to_vec(),
         running: Default::default(),
         reports: Default::default(),
+        xet,
         limiter: Default::default(),
     });
     let alice = hub
