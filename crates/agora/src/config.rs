@@ -14,6 +14,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub addr: String,
     pub public_url: Option<String>,
+    /// Whether the web sign-up page creates accounts (`signup = false` in TOML,
+    /// `--disable-signup` / `AGORA_DISABLE_SIGNUP=true` turn it off).
+    pub signup: bool,
     pub limits: RateLimits,
 }
 
@@ -37,6 +40,7 @@ struct File {
     data_dir: Option<PathBuf>,
     addr: Option<String>,
     public_url: Option<String>,
+    signup: Option<bool>,
     rate_limit_api: Option<u32>,
     rate_limit_resolvers: Option<u32>,
     rate_limit_window: Option<u64>,
@@ -67,6 +71,7 @@ impl Config {
                 .or(file.addr)
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
             public_url: public_url.or(file.public_url),
+            signup: file.signup.unwrap_or(true),
             limits: limits(
                 &LimitArgs {
                     rate_limit_api: file.rate_limit_api,

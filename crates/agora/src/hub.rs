@@ -9,7 +9,7 @@ use agora_api::{
 use agora_repo::{Engine, path::check_name};
 use agora_storage::{
     Meta, Objects,
-    model::{Account, AccountKind, AuditScope, Permission, RepoType, Role, Scope, ScopeKind},
+    model::{Account, AccountKind, AuditScope, RepoType, Role, Scope},
     sqlite::SqliteMeta,
 };
 
@@ -66,8 +66,17 @@ pub async fn serve(cfg: Config) -> Result<(), Error> {
     println!("agora listening on http://{addr}");
     tracing::info!(%addr, data_dir = %cfg.data_dir.display(), "serving");
     agora_api::start_background(hub.clone());
+    tokio::task::spawn_blocking(agora_web::highlight::warm);
+    let web = agora_web::Options {
+        allow_signup: cfg.signup,
+        secure_cookies: cfg
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+    };
     // The peer address feeds the per-address rate limits and the audit log.
-    let app = agora_api::router(hub).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = agora_api::router_with(hub, agora_web::router(web))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
@@ -143,36 +152,9 @@ pub fn token_spec(
     })
 }
 
-/// `model:alice/bert:read,write`.
+/// `model:alice/bert:read,write` (the tokens web page reads the same syntax).
 fn parse_scope(s: &str) -> Result<Scope, Error> {
-    let bad = || {
-        Error::Usage(format!(
-            "bad scope {s:?}: use TYPE:NAME:PERMS, e.g. model:alice/bert:read,write"
-        ))
-    };
-    let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
-    let (name, perms) = rest.rsplit_once(':').ok_or_else(bad)?;
-    let kind = match kind {
-        "model" => ScopeKind::Model,
-        "dataset" => ScopeKind::Dataset,
-        "user" => ScopeKind::User,
-        "org" => ScopeKind::Org,
-        _ => return Err(bad()),
-    };
-    let permissions = perms
-        .split(',')
-        .map(|p| match p.trim() {
-            "read" => Ok(Permission::Read),
-            "contribute" => Ok(Permission::Contribute),
-            "write" => Ok(Permission::Write),
-            _ => Err(bad()),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Scope {
-        kind,
-        name: name.to_owned(),
-        permissions,
-    })
+    agora_api::tokens::parse_scope(s).map_err(|e| Error::Usage(e.message))
 }
 
 /// `3600s`, `90m`, `12h`, `30d` (or bare seconds), in seconds.

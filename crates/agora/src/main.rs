@@ -40,6 +40,9 @@ enum Command {
         /// The URL clients use to reach the hub, if not the address it listens on
         #[arg(long, env = "AGORA_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Turn off the web sign-up page (accounts then come from `agora user create`)
+        #[arg(long, env = "AGORA_DISABLE_SIGNUP")]
+        disable_signup: bool,
         #[command(flatten)]
         limits: config::LimitArgs,
     },
@@ -105,6 +108,12 @@ enum UserCmd {
         email: Option<String>,
         #[arg(long)]
         fullname: Option<String>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Set a user's web sign-in password, read from the first line of standard input
+    Password {
+        name: String,
         #[command(flatten)]
         data: DataDir,
     },
@@ -251,10 +260,12 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             data,
             addr,
             public_url,
+            disable_signup,
             limits,
         } => {
             init_tracing();
-            let cfg = config::Config::load(&data, addr, public_url)?.with_limits(&limits);
+            let mut cfg = config::Config::load(&data, addr, public_url)?.with_limits(&limits);
+            cfg.signup &= !disable_signup;
             hub::serve(cfg).await
         }
         Command::User {
@@ -270,6 +281,25 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
             hub::create_user(&hub, &name, admin, email.as_deref(), fullname.as_deref()).await?;
             eprintln!("created user {name}");
+            Ok(())
+        }
+        Command::User {
+            cmd: UserCmd::Password { name, data },
+        } => {
+            let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            let account = hub
+                .meta
+                .account_by_name(&name)
+                .await?
+                .filter(|a| a.kind == agora_storage::model::AccountKind::User)
+                .ok_or_else(|| hub::Error::Usage(format!("no user {name}")))?;
+            agora_web::set_password(&hub, account.id, password)
+                .await
+                .map_err(|e| hub::Error::Usage(e.to_string()))?;
+            eprintln!("password of {name} set");
             Ok(())
         }
         Command::Token {

@@ -20,6 +20,9 @@ pub struct Caller {
     pub token: Option<Token>,
     /// The peer address, when the server knows it (for rate limits and the audit log).
     pub address: Option<IpAddr>,
+    /// Signed in on the web pages (the web crate checks the session and CSRF): acts with the
+    /// user's own rights, as a classic write token would.
+    pub session: bool,
 }
 
 /// What a caller may do with one repository, weakest first.
@@ -100,11 +103,23 @@ impl FromRequestParts<AppState> for Caller {
             user: Some(user),
             token: Some(t),
             address,
+            session: false,
         })
     }
 }
 
 impl Caller {
+    /// A user signed in through the web interface; access is then decided here like for any
+    /// caller.
+    pub fn web_session(user: Account, address: Option<IpAddr>) -> Self {
+        Caller {
+            user: Some(user),
+            token: None,
+            address,
+            session: true,
+        }
+    }
+
     pub fn require_user(&self) -> ApiResult<&Account> {
         self.user.as_ref().ok_or_else(|| {
             ApiError::unauthorized("You must be authenticated to do this. Pass a token.")
@@ -115,6 +130,9 @@ impl Caller {
     /// fine-grained token cannot mint itself wider rights).
     pub fn require_writer(&self) -> ApiResult<&Account> {
         let user = self.require_user()?;
+        if self.session {
+            return Ok(user);
+        }
         match &self.token {
             Some(t) if t.role == TokenRole::Write && t.scopes.is_none() => Ok(user),
             Some(t) if t.scopes.is_some() => Err(ApiError::forbidden(
@@ -128,6 +146,7 @@ impl Caller {
     /// which show only public repositories there.
     pub fn viewer(&self) -> Option<agora_storage::model::Id> {
         match (&self.user, &self.token) {
+            (Some(u), _) if self.session => Some(u.id),
             (Some(u), Some(t)) if t.scopes.is_none() => Some(u.id),
             _ => None,
         }
@@ -136,6 +155,9 @@ impl Caller {
     /// The most the token lets its owner do in namespace `ns` (`repo`: one repository of it).
     /// `None` means the token does not reach there at all: the caller counts as anonymous.
     fn ceiling(&self, kind: RepoType, ns: &str, repo: Option<&str>) -> Option<Access> {
+        if self.session && self.user.is_some() {
+            return Some(Access::Admin);
+        }
         let t = self.token.as_ref()?;
         let Some(scopes) = &t.scopes else {
             return Some(match t.role {

@@ -30,6 +30,12 @@ use crate::{
 /// Files at least this large go through LFS even when no `.gitattributes` rule says so.
 const LFS_SIZE: u64 = 10 << 20;
 
+/// Whether a file is stored through LFS: a `.gitattributes` rule, its size, or binary content
+/// in its first bytes (`sample`). Preupload answers with this, and the web upload form obeys it.
+pub fn goes_to_lfs(rules: &LfsRules, path: &str, size: u64, sample: &[u8]) -> bool {
+    size > 0 && (rules.is_lfs(path) || size >= LFS_SIZE || sample.contains(&0))
+}
+
 #[derive(Deserialize)]
 pub struct YamlBody {
     content: String,
@@ -137,8 +143,7 @@ pub async fn preupload(
             .map_err(|_| {
                 ApiError::bad_request(format!("{}: sample is not valid base64", f.path))
             })?;
-        let lfs =
-            f.size > 0 && (lfs_rules.is_lfs(&f.path) || f.size >= LFS_SIZE || sample.contains(&0));
+        let lfs = goes_to_lfs(&lfs_rules, &f.path, f.size, &sample);
         let mut out = json!({
             "path": f.path,
             "uploadMode": if lfs { "lfs" } else { "regular" },
@@ -333,7 +338,6 @@ pub async fn commit(
             "parentCommit must be a full commit id",
         ));
     }
-    crate::scanning::gate(&state, &repo, &ops).await?;
     let req = CommitRequest {
         repo: repo.clone(),
         revision: rev,
@@ -344,16 +348,30 @@ pub async fn commit(
         author: signature(&user),
         ops,
     };
-    let out = state.engine.commit(req).await?;
-    if out.ref_name == format!("refs/heads/{}", agora_repo::DEFAULT_BRANCH) {
-        crate::openness::assess_later(state.clone(), repo.clone(), out.commit);
-        crate::gating::follow_card(&state, &caller, &repo).await?;
-    }
-    tracing::info!(repo = %repo.full_name(), commit = %out.commit, r#ref = %out.ref_name, "commit");
+    let out = apply(&state, &caller, req).await?;
     let prefix = format!("{base}/{}{}", repo.kind.url_prefix(), repo.full_name());
     let mut res = json!({"success": true, "commitOid": out.commit.hex(), "commitUrl": format!("{prefix}/commit/{}", out.commit)});
     if let Some(n) = out.pr_num {
         res["pullRequestUrl"] = json!(format!("{prefix}/discussions/{n}"));
     }
     Ok(Json(res))
+}
+
+/// Makes a commit the way every writer must: the scanner's gate first, then the engine, then
+/// grading of a new `main` head off the request path. The API and the web pages commit here.
+pub async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    req: CommitRequest,
+) -> ApiResult<agora_repo::CommitOutcome> {
+    let repo = req.repo.clone();
+    crate::scanning::gate(state, &repo, &req.ops).await?;
+    let out = state.engine.commit(req).await?;
+    if out.ref_name == format!("refs/heads/{}", agora_repo::DEFAULT_BRANCH) {
+        crate::openness::assess_later(state.clone(), repo.clone(), out.commit);
+        crate::gating::follow_card(state, caller, &repo).await?;
+        crate::scanning::summarize_head(state, repo.id, &out.commit).await?;
+    }
+    tracing::info!(repo = %repo.full_name(), commit = %out.commit, r#ref = %out.ref_name, "commit");
+    Ok(out)
 }

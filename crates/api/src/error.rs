@@ -27,7 +27,7 @@ pub enum Code {
 }
 
 impl Code {
-    fn status(self) -> StatusCode {
+    pub fn status(self) -> StatusCode {
         match self {
             Code::RepoNotFound | Code::RevisionNotFound | Code::EntryNotFound | Code::NotFound => {
                 StatusCode::NOT_FOUND

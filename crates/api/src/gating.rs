@@ -113,7 +113,7 @@ pub async fn follow_card(state: &AppState, caller: &Caller, before: &Repo) -> Ap
 /// Most answers the form takes, and their sizes: a form is a few short fields.
 const MAX_FIELDS: usize = 50;
 const MAX_ANSWER_CHARS: usize = 1000;
-const MAX_REASON_CHARS: usize = 1000;
+pub const MAX_REASON_CHARS: usize = 1000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldKind {
@@ -288,7 +288,7 @@ fn mode(g: Gated) -> &'static str {
     g.as_str()
 }
 
-fn require_gated(repo: &Repo) -> ApiResult<Gated> {
+pub fn require_gated(repo: &Repo) -> ApiResult<Gated> {
     repo.gated.ok_or_else(|| {
         ApiError::bad_request(format!("{} is not a gated repository", repo.full_name()))
     })
@@ -582,6 +582,20 @@ pub async fn handle(
             .await?
             .ok_or_else(|| ApiError::not_found("No such user"))?,
     };
+    let done = set_status(&state, &caller, &repo, &req, &user, to, reason).await?;
+    Ok(Json(request_json(&done, &user)))
+}
+
+/// Moves `user`'s request `req` to `to` (the API's `handle` and the web review form).
+pub async fn set_status(
+    state: &AppState,
+    caller: &Caller,
+    repo: &Repo,
+    req: &AccessRequest,
+    user: &Account,
+    to: RequestStatus,
+    reason: Option<String>,
+) -> ApiResult<AccessRequest> {
     if req.status == to {
         return Err(ApiError::bad_request(format!(
             "The access request of {} is already {}",
@@ -604,15 +618,15 @@ pub async fn handle(
         .await?
         .ok_or_else(|| ApiError::conflict("The request changed meanwhile; reload and retry"))?;
     audit::record(
-        &state,
-        &caller,
+        state,
+        caller,
         &format!("access.{}", to.as_str()),
-        Some(&repo),
+        Some(repo),
         None,
         json!({"user": user.name, "from": req.status.as_str(), "reason": reason}),
     )
     .await?;
-    Ok(Json(request_json(&done, &user)))
+    Ok(done)
 }
 
 #[derive(Deserialize)]
@@ -631,6 +645,18 @@ pub async fn grant(
     let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     require_gated(&repo)?;
     let user = user_named(&state, &body.user).await?;
+    let done = grant_to(&state, &caller, &repo, &user).await?;
+    Ok(Json(request_json(&done, &user)))
+}
+
+/// Lets `user` into the gated `repo` without a request of theirs (the API's `grant` and the
+/// web review form).
+pub async fn grant_to(
+    state: &AppState,
+    caller: &Caller,
+    repo: &Repo,
+    user: &Account,
+) -> ApiResult<AccessRequest> {
     let from = state
         .meta
         .access_request(repo.id, user.id)
@@ -657,18 +683,18 @@ pub async fn grant(
         .await?
         .ok_or_else(|| ApiError::conflict("The request changed meanwhile; reload and retry"))?;
     audit::record(
-        &state,
-        &caller,
+        state,
+        caller,
         "access.grant",
-        Some(&repo),
+        Some(repo),
         None,
         json!({"user": user.name, "from": from.map(RequestStatus::as_str)}),
     )
     .await?;
-    Ok(Json(request_json(&done, &user)))
+    Ok(done)
 }
 
-async fn user_named(state: &AppState, name: &str) -> ApiResult<Account> {
+pub async fn user_named(state: &AppState, name: &str) -> ApiResult<Account> {
     state
         .meta
         .account_by_name(name)

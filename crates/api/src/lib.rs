@@ -6,16 +6,16 @@
 
 pub mod audit;
 pub mod auth;
-mod commit;
+pub mod commit;
 pub mod error;
-mod files;
+pub mod files;
 pub mod gating;
 pub mod lfs;
 pub mod limits;
 pub mod openness;
 mod orgs;
 mod refs;
-mod repos;
+pub mod repos;
 pub mod scanning;
 pub mod tokens;
 pub mod xet;
@@ -120,7 +120,20 @@ pub fn start_background(state: AppState) {
     tokio::spawn(openness::regrade_stale(state));
 }
 
+/// The Hub protocol alone, with a one-line greeting at `/`.
 pub fn router(state: AppState) -> Router {
+    router_with(
+        state,
+        Router::new().route(
+            "/",
+            get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }),
+        ),
+    )
+}
+
+/// The Hub protocol and `pages` (the web interface) under the same layers; URL shapes neither
+/// matches go to the protocol's fallback.
+pub fn router_with(state: AppState, pages: Router<AppState>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let repo = "/api/{kind}/{ns}/{name}";
     let api = Router::new()
@@ -212,10 +225,7 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{repo}/xet-storage"), get(xet::usage))
         .route(&format!("{repo}/lfs-files/duplicate"), post(xet::duplicate))
         .nest(xet::CAS_PREFIX, xet_cas())
-        .route(
-            "/",
-            get(|| async { "Agora: a self-hosted hub for open AI. Point HF_ENDPOINT here.\n" }),
-        )
+        .merge(pages)
         .fallback(files::fallback);
 
     // JSON and form bodies are small; uploads and commits stream their bodies (`Body` is not

@@ -300,6 +300,7 @@ pub fn grade_filter(f: &str) -> Option<(GradeField, String)> {
         "osaid" => GradeField::Osaid,
         "mof" => GradeField::MofClass,
         "licence-class" | "license-class" => GradeField::LicenceClass,
+        "scan" => GradeField::Scan,
         _ => return None,
     };
     Some((field, v.to_ascii_lowercase()))

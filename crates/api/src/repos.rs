@@ -119,30 +119,10 @@ pub async fn create(
         Some(v) => return Err(ApiError::bad_request(format!("Unknown visibility {v:?}"))),
         None => body.private.unwrap_or(false),
     };
-    let owner = writable_namespace(&state, &caller, &ns).await?;
-    let full = format!("{}/{name}", owner.name);
-    let new = NewRepo {
-        kind,
-        owner_id: owner.id,
-        namespace: owner.name.clone(),
-        name: name.clone(),
-        private,
-    };
-    match state.engine.create_repo(&new, signature(&user)).await {
-        Ok(repo) => {
-            if let Some(head) = repo
-                .head
-                .as_deref()
-                .and_then(agora_repo::git::ObjectId::parse)
-            {
-                crate::scanning::ensure_scanned(&state, &head).await?;
-            }
-            crate::audit::record(&state, &caller, "repo.create", Some(&repo), None, json!({"private": private}))
-                .await?;
-            Ok(Json(json!({"url": repo_url(&base, kind, &repo.full_name()), "name": repo.full_name(), "id": repo.id.to_string()}))
-                .into_response())
-        }
-        Err(agora_repo::Error::Conflict(_)) => {
+    match create_repo(&state, &caller, kind, &ns, &name, private).await? {
+        Created::New(repo) => Ok(Json(json!({"url": repo_url(&base, kind, &repo.full_name()), "name": repo.full_name(), "id": repo.id.to_string()}))
+            .into_response()),
+        Created::Exists(full) => {
             // The client, told `exist_ok`, reads the repository's URL from this body.
             let url = repo_url(&base, kind, &full);
             let mut res = (
@@ -156,6 +136,52 @@ pub async fn create(
             );
             Ok(res)
         }
+    }
+}
+
+/// What [`create_repo`] did.
+pub enum Created {
+    New(Repo),
+    /// The name was taken; its full name as the caller spelled the namespace's owner.
+    Exists(String),
+}
+
+/// Creates a repository in namespace `ns` (names already checked) if the caller may; the API
+/// and the web pages both create through here.
+pub async fn create_repo(
+    state: &AppState,
+    caller: &Caller,
+    kind: RepoType,
+    ns: &str,
+    name: &str,
+    private: bool,
+) -> ApiResult<Created> {
+    let user = caller.require_user()?.clone();
+    let owner = writable_namespace(state, caller, ns).await?;
+    let full = format!("{}/{name}", owner.name);
+    let new = NewRepo {
+        kind,
+        owner_id: owner.id,
+        namespace: owner.name.clone(),
+        name: name.to_owned(),
+        private,
+    };
+    match state.engine.create_repo(&new, signature(&user)).await {
+        Ok(repo) => {
+            if let Some(head) = repo
+                .head
+                .as_deref()
+                .and_then(agora_repo::git::ObjectId::parse)
+            {
+                crate::scanning::ensure_scanned(state, &head).await?;
+                crate::scanning::summarize_head(state, repo.id, &head).await?;
+            }
+            crate::audit::record(state, caller, "repo.create", Some(&repo), None, json!({"private": private}))
+                .await?;
+            tracing::info!(repo = %full, kind = kind.as_str(), private, "repository created");
+            Ok(Created::New(repo))
+        }
+        Err(agora_repo::Error::Conflict(_)) => Ok(Created::Exists(full)),
         Err(e) => Err(e.into()),
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use agora_repo::{FileEntry, Op, git::Kind, git::ObjectId, lfs::content_key};
 use agora_scan::{RULESET_VERSION, Report, Scanner, Verdict};
-use agora_storage::model::{Repo, ScanRecord};
+use agora_storage::model::{Id, Repo, ScanRecord};
 use axum::{
     Json,
     extract::{Path, State},
@@ -349,4 +349,32 @@ pub async fn scan_report(
     Ok(Json(
         json!({"commit": commit.hex(), "ruleset": RULESET_VERSION, "scanPolicy": if repo.scan_flag_only { "flag" } else { "reject" }, "files": out}),
     ))
+}
+
+/// Records the scanner's summary of a new default-branch head (`safe`, `unknown` or `unsafe`,
+/// the worst verdict of its files), which search filters on (`filter=scan:<status>`). Files
+/// without a verdict yet count as `unknown`.
+pub async fn summarize_head(state: &AppState, repo: Id, head: &ObjectId) -> ApiResult<()> {
+    let all = state.engine.list(head, "", true).await?;
+    let files: Vec<&FileEntry> = all
+        .iter()
+        .filter_map(|e| match e {
+            agora_repo::Entry::File(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    let v = verdicts(state, &files).await?;
+    let mut worst = "safe";
+    for f in &files {
+        match v.get(&content_id(f)).map(|r| r.verdict.as_str()) {
+            Some("unsafe") => {
+                worst = "unsafe";
+                break;
+            }
+            Some("safe") => {}
+            _ => worst = "unknown",
+        }
+    }
+    state.meta.set_scan_status(repo, &head.hex(), worst).await?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Access tokens over the API (Agora's own routes; the Hub has none for clients): list, create
 //! (classic read or write, or fine-grained with scopes), revoke. The CLI shares [`check_new`].
 
-use agora_storage::model::{Account, NewToken, Scope, ScopeKind, Token, TokenRole};
+use agora_storage::model::{Account, NewToken, Permission, Scope, ScopeKind, Token, TokenRole};
 use axum::{
     Json,
     extract::{Path, State},
@@ -199,4 +199,39 @@ pub async fn revoke(
     )
     .await?;
     Ok(Json(json!({})))
+}
+
+/// A scope written as `TYPE:NAME:PERMS`, e.g. `model:alice/bert:read,write` (`agora token create
+/// --scope` and the tokens web page).
+pub fn parse_scope(s: &str) -> ApiResult<Scope> {
+    let s = s.trim();
+    let bad = || {
+        ApiError::bad_request(format!(
+            "bad scope {:?}: use TYPE:NAME:PERMS, e.g. model:alice/bert:read,write",
+            s.chars().take(100).collect::<String>()
+        ))
+    };
+    let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
+    let (name, perms) = rest.rsplit_once(':').ok_or_else(bad)?;
+    let kind = match kind {
+        "model" => ScopeKind::Model,
+        "dataset" => ScopeKind::Dataset,
+        "user" => ScopeKind::User,
+        "org" => ScopeKind::Org,
+        _ => return Err(bad()),
+    };
+    let permissions = perms
+        .split(',')
+        .map(|p| match p.trim() {
+            "read" => Ok(Permission::Read),
+            "contribute" => Ok(Permission::Contribute),
+            "write" => Ok(Permission::Write),
+            _ => Err(bad()),
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Scope {
+        kind,
+        name: name.to_owned(),
+        permissions,
+    })
 }

@@ -15,6 +15,7 @@ pub mod meta;
 pub mod model;
 mod objects;
 pub mod sqlite;
+pub mod web;
 mod sqlite_access;
 pub mod xet;
 

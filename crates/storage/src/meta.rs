@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::{AccessStore, Result, model::*};
 
 #[async_trait]
-pub trait Meta: AccessStore + Send + Sync + 'static {
+pub trait Meta: AccessStore + crate::web::WebStore + Send + Sync + 'static {
     // Accounts.
     async fn create_account(
         &self,

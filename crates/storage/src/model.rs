@@ -407,6 +407,8 @@ pub enum GradeField {
     Osaid,
     MofClass,
     LicenceClass,
+    /// The scanner's summary of the head (`safe`, `unknown`, `unsafe`), see `WebStore::set_scan_status`.
+    Scan,
 }
 
 #[derive(Clone, Debug)]

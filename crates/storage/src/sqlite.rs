@@ -39,6 +39,10 @@ impl SqliteMeta {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 pub(crate) fn key(name: &str) -> String {
@@ -527,6 +531,12 @@ impl Meta for SqliteMeta {
                 GradeField::Osaid => "osaid",
                 GradeField::MofClass => "mof_class",
                 GradeField::LicenceClass => "licence_class",
+                GradeField::Scan => {
+                    sql.push_str(&format!(
+                        " AND r.scan_commit = r.head AND r.scan_status = ${i}"
+                    ));
+                    continue;
+                }
             };
             sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM assessments a WHERE a.repo_id = r.id AND a.commit_sha = r.head AND a.{col} = ${i})"
