@@ -22,6 +22,7 @@ def test_verdicts_of_older_rules_are_rescanned_at_start():
     # As if these verdicts had been given by an older rule set.
     db = sqlite3.connect(first.data_dir / "agora.db")
     stale = db.execute("UPDATE scans SET ruleset = 'agora-scan-rules/0', verdict = 'unknown'").rowcount
+    db.execute("UPDATE repos SET scan_status = 'unknown'")
     db.commit()
     db.close()
     assert stale >= 2  # .gitattributes and state.pkl
@@ -40,6 +41,11 @@ def test_verdicts_of_older_rules_are_rescanned_at_start():
         assert {v for _, v in rows} == {"safe"}
         (entry,) = HfApi(endpoint=second.url, token=second.alice.token).get_paths_info(repo_id, ["state.pkl"], expand=True)
         assert entry.security["status"] == "safe"
+        # The search filter by scan status follows the new verdicts too.
+        api = HfApi(endpoint=second.url, token=second.alice.token)
+        while [m.id for m in api.list_models(filter="scan:safe")] != [repo_id]:
+            assert time.monotonic() < deadline, list(api.list_models(filter="scan:unknown"))
+            time.sleep(0.2)
     finally:
         second.process.terminate()
         second.process.wait(timeout=30)

@@ -95,3 +95,12 @@ def test_the_cli_manages_members(hub, new_org, new_user):
     assert f"{eve.name}\tread" in _cli(hub.data_dir, "org", "members", org)
     _cli(hub.data_dir, "org", "remove-member", org, eve.name)
     assert eve.name not in _cli(hub.data_dir, "org", "members", org)
+
+
+def test_names_of_the_hubs_own_pages_cannot_be_taken(hub, raw):
+    for name in ("login", "Settings", "api", "new"):
+        assert_hub_error(raw.post_json("/api/organizations/new", {"name": name}, token=hub.alice.token), 400)
+    with pytest.raises(RuntimeError, match="reserved"):
+        _cli(hub.data_dir, "user", "create", "organizations")
+    with pytest.raises(RuntimeError, match="reserved"):
+        _cli(hub.data_dir, "org", "create", "search", "--owner", "alice")

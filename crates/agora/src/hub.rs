@@ -6,7 +6,7 @@ use agora_api::{
     Config as ApiConfig, Hub,
     tokens::{self, TokenSpec},
 };
-use agora_repo::{Engine, path::check_name};
+use agora_repo::{Engine, path::check_account_name};
 use agora_storage::{
     Meta, Objects,
     model::{Account, AccountKind, AuditScope, RepoType, Role, Scope},
@@ -114,7 +114,7 @@ pub async fn create_user(
     email: Option<&str>,
     fullname: Option<&str>,
 ) -> Result<(), Error> {
-    check_name(name)?;
+    check_account_name(name)?;
     hub.meta
         .create_account(
             name,
@@ -222,7 +222,7 @@ pub async fn create_org(
     owner: &str,
     fullname: Option<&str>,
 ) -> Result<(), Error> {
-    check_name(name)?;
+    check_account_name(name)?;
     let owner = hub
         .meta
         .account_by_name(owner)

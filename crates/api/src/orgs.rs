@@ -1,6 +1,6 @@
 //! Organisations: creation and membership with roles (read, contributor, write, admin).
 
-use agora_repo::path::check_name;
+use agora_repo::path::check_account_name;
 use agora_storage::model::{Account, AccountKind, Role};
 use axum::{
     Json,
@@ -39,7 +39,7 @@ pub async fn create(
     crate::error::Json(body): crate::error::Json<NewOrg>,
 ) -> ApiResult<Json<Value>> {
     let user = caller.require_writer()?.clone();
-    check_name(&body.name)?;
+    check_account_name(&body.name)?;
     let fullname = body.fullname.as_deref().unwrap_or(&body.name);
     if fullname.chars().count() > 200 || fullname.chars().any(char::is_control) {
         return Err(ApiError::bad_request("fullname is at most 200 printable characters"));

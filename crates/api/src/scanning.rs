@@ -248,6 +248,27 @@ pub async fn rescan_stale(state: AppState) {
             ruleset = RULESET_VERSION,
             "rescanned files stored under older rules"
         );
+        resummarize(&state).await;
+    }
+}
+
+/// New verdicts may change a head's summary (what `filter=scan:` finds): every head is
+/// summarised again from the stored verdicts.
+async fn resummarize(state: &AppState) {
+    let mut after = 0;
+    loop {
+        let heads = match state.meta.heads(after, 500).await {
+            Ok(h) => h,
+            Err(e) => return tracing::warn!(error = %e, "scan summaries not refreshed"),
+        };
+        let Some((last, _)) = heads.last() else { return };
+        after = *last;
+        for (repo, head) in heads {
+            let Some(head) = ObjectId::parse(&head) else { continue };
+            if let Err(e) = summarize_head(state, repo, &head).await {
+                tracing::warn!(repo, error = %e.message, "scan summary not refreshed");
+            }
+        }
     }
 }
 

@@ -26,6 +26,25 @@ pub fn check_name(name: &str) -> Result<(), Error> {
     }
 }
 
+/// First path segments of the web interface and the API: an account by one of these names would
+/// have its pages shadowed, so none may take them.
+const RESERVED: &[&str] = &[
+    "api", "datasets", "models", "spaces", "login", "logout", "join", "new", "settings",
+    "organizations", "search", "docs", "static", "admin", "-",
+];
+
+/// Checks the name of a new account (user or organisation): [`check_name`], and not a name the
+/// hub's own pages use.
+pub fn check_account_name(name: &str) -> Result<(), Error> {
+    check_name(name)?;
+    if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(Error::InvalidName(format!(
+            "The name {name:?} is reserved for the hub's own pages"
+        )));
+    }
+    Ok(())
+}
+
 /// Splits and checks `namespace/name`.
 pub fn check_repo_id(id: &str) -> Result<(&str, &str), Error> {
     let (ns, name) = id.split_once('/').ok_or_else(|| {

@@ -82,6 +82,8 @@ pub trait Meta: AccessStore + crate::web::WebStore + Send + Sync + 'static {
     async fn assessment(&self, repo: Id, commit: &str) -> Result<Option<Assessment>>;
     /// Repositories after `after` (by id) whose default-branch head was graded under other rules.
     async fn stale_assessments(&self, rules: &str, after: Id, limit: i64) -> Result<Vec<Id>>;
+    /// Repositories after `after` (by id) with their default-branch head.
+    async fn heads(&self, after: Id, limit: i64) -> Result<Vec<(Id, String)>>;
 
     // LFS objects a repository may reference: uploaded through it, or already in its history.
     async fn link_lfs(&self, repo: Id, oid: &str, size: i64) -> Result<()>;

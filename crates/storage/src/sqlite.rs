@@ -782,6 +782,16 @@ impl Meta for SqliteMeta {
         .await?)
     }
 
+    async fn heads(&self, after: Id, limit: i64) -> Result<Vec<(Id, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, head FROM repos WHERE head IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn link_lfs(&self, repo: Id, oid: &str, size: i64) -> Result<()> {
         sqlx::query("INSERT INTO lfs_objects (repo_id, oid, size) VALUES ($1, $2, $3) ON CONFLICT (repo_id, oid) DO NOTHING")
             .bind(repo)

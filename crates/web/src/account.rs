@@ -19,24 +19,6 @@ use crate::{
     session::{self, SESSION, SESSION_MS},
 };
 
-/// Names that are paths of the web interface or the API, so no account may take them.
-const RESERVED: &[&str] = &[
-    "api",
-    "datasets",
-    "models",
-    "spaces",
-    "login",
-    "logout",
-    "join",
-    "new",
-    "settings",
-    "organizations",
-    "search",
-    "docs",
-    "static",
-    "admin",
-    "-",
-];
 
 #[derive(Deserialize, Default)]
 pub struct Creds {
@@ -188,9 +170,7 @@ pub async fn join(
         ));
     }
     let name = c.username.trim();
-    if agora_repo::path::check_name(name).is_err()
-        || RESERVED.contains(&name.to_ascii_lowercase().as_str())
-    {
+    if agora_repo::path::check_account_name(name).is_err() {
         return form_error(
             &v,
             true,
@@ -491,9 +471,7 @@ pub async fn create_org(
             name: name.chars().take(100).collect(),
         })
     };
-    if agora_repo::path::check_name(name).is_err()
-        || RESERVED.contains(&name.to_ascii_lowercase().as_str())
-    {
+    if agora_repo::path::check_account_name(name).is_err() {
         return fail("Choose another name: letters, digits, '-', '_' and '.'.");
     }
     let org = match state
