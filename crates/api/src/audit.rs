@@ -118,37 +118,37 @@ pub async fn repo_log(
 
 /// `GET /api/organizations/{name}/audit`: everything in an organisation, for its admins.
 pub async fn org_log(
-    State(state): State<AppState>,
+    state: State<AppState>,
     caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(name): Path<String>,
-    RawQuery(q): RawQuery,
+    base: BaseUrl,
+    name: Path<String>,
+    q: RawQuery,
 ) -> ApiResult<Response> {
-    account_log(&state, &caller, &base, "organizations", &name, q.as_deref()).await
+    account_log(state, caller, base, "organizations", name, q).await
 }
 
 /// `GET /api/users/{name}/audit`: everything in a user's namespace, for that user.
 pub async fn user_log(
-    State(state): State<AppState>,
+    state: State<AppState>,
     caller: Caller,
-    BaseUrl(base): BaseUrl,
-    Path(name): Path<String>,
-    RawQuery(q): RawQuery,
+    base: BaseUrl,
+    name: Path<String>,
+    q: RawQuery,
 ) -> ApiResult<Response> {
-    account_log(&state, &caller, &base, "users", &name, q.as_deref()).await
+    account_log(state, caller, base, "users", name, q).await
 }
 
 async fn account_log(
-    state: &AppState,
-    caller: &Caller,
-    base: &str,
+    State(state): State<AppState>,
+    caller: Caller,
+    BaseUrl(base): BaseUrl,
     kind: &str,
-    name: &str,
-    q: Option<&str>,
+    Path(name): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
     let user = caller.require_writer()?;
     let missing = || ApiError::not_found(format!("No account named {name:?} that you administer"));
-    let account = state.meta.account_by_name(name).await?.ok_or_else(missing)?;
+    let account = state.meta.account_by_name(&name).await?.ok_or_else(missing)?;
     let allowed = user.is_admin
         || match (kind, account.kind) {
             ("users", AccountKind::User) => account.id == user.id,
@@ -161,5 +161,5 @@ async fn account_log(
         return Err(missing());
     }
     let path = format!("/api/{kind}/{}/audit", account.name);
-    answer(state, AuditScope::Owner(account.id), base, &path, q).await
+    answer(&state, AuditScope::Owner(account.id), &base, &path, q.as_deref()).await
 }

@@ -116,28 +116,9 @@ pub async fn set_role(
     let role = Role::parse(&body.role).ok_or_else(|| {
         ApiError::bad_request("role must be read, contributor, write or admin")
     })?;
-    let member = state
-        .meta
-        .account_by_name(&user)
-        .await?
-        .filter(|a| a.kind == AccountKind::User)
-        .ok_or_else(|| ApiError::not_found(format!("No user named {user:?}")))?;
+    let member = crate::gating::user_named(&state, &user).await?;
     let before = state.meta.role_in(org.id, member.id).await?;
-    if !state.meta.set_member(org.id, member.id, Some(role)).await? {
-        return Err(ApiError::conflict(format!(
-            "{} would have no admin left",
-            org.name
-        )));
-    }
-    audit::record(
-        &state,
-        &caller,
-        "member.set",
-        None,
-        Some(org.id),
-        json!({"user": member.name, "from": before.map(Role::as_str), "to": role.as_str()}),
-    )
-    .await?;
+    change(&state, &caller, &org, &member, before, Some(role)).await?;
     Ok(Json(json!({"user": member.name, "role": role.as_str()})))
 }
 
@@ -149,31 +130,47 @@ pub async fn remove(
 ) -> ApiResult<Json<Value>> {
     let org = org_named(&state, &org).await?;
     let me = caller.require_writer()?.clone();
+    let not_member = || ApiError::not_found(format!("{user:?} is not a member"));
     let member = state
         .meta
         .account_by_name(&user)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("{user:?} is not a member")))?;
+        .ok_or_else(not_member)?;
     if member.id != me.id {
         require_org_admin(&state, &caller, &org).await?;
     }
-    let Some(before) = state.meta.role_in(org.id, member.id).await? else {
-        return Err(ApiError::not_found(format!("{user:?} is not a member")));
-    };
-    if !state.meta.set_member(org.id, member.id, None).await? {
+    let before = state.meta.role_in(org.id, member.id).await?;
+    if before.is_none() {
+        return Err(not_member());
+    }
+    change(&state, &caller, &org, &member, before, None).await?;
+    Ok(Json(json!({})))
+}
+
+/// Moves `member` from role `from` to `to` (None: out), keeping an admin, and records it.
+async fn change(
+    state: &AppState,
+    caller: &Caller,
+    org: &Account,
+    member: &Account,
+    from: Option<Role>,
+    to: Option<Role>,
+) -> ApiResult<()> {
+    if !state.meta.set_member(org.id, member.id, to).await? {
         return Err(ApiError::conflict(format!(
             "{} would have no admin left",
             org.name
         )));
     }
-    audit::record(
-        &state,
-        &caller,
-        "member.remove",
-        None,
-        Some(org.id),
-        json!({"user": member.name, "from": before.as_str()}),
-    )
-    .await?;
-    Ok(Json(json!({})))
+    let (action, detail) = match to {
+        Some(r) => (
+            "member.set",
+            json!({"user": member.name, "from": from.map(Role::as_str), "to": r.as_str()}),
+        ),
+        None => (
+            "member.remove",
+            json!({"user": member.name, "from": from.map(Role::as_str)}),
+        ),
+    };
+    audit::record(state, caller, action, None, Some(org.id), detail).await
 }
