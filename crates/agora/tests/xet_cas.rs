@@ -470,7 +470,8 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
     let v1: Value = cas.get(http, &path, None).await.json().await.expect("v1");
     assert_eq!(v1["offset_into_first_range"], 0);
     assert_eq!(v1["terms"][0]["unpacked_length"], content.len());
-    let v2: Value = reader
+    let reader_now = hub.cas(&alice, "alice/a", "read").await;
+    let v2: Value = reader_now
         .get(
             http,
             &format!("/v2/reconstructions/{}", fh.hex()),
@@ -496,6 +497,9 @@ async fn the_cas_refuses_hostile_input_and_stores_nothing_from_it() {
     .await;
     let other_repo = hub.cas(&alice, "alice/b", "read").await;
     refused(other_repo.get(http, &path, None).await, 404, "not found").await;
+    // A read token is for the commit its revision named when it was issued: `reader` predates
+    // the file.
+    refused(reader.get(http, &path, None).await, 404, "not found").await;
     let bob_reader = hub.cas(&bob, "bob/c", "read").await;
     refused(bob_reader.get(http, &path, None).await, 404, "not found").await;
 

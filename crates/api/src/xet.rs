@@ -72,7 +72,7 @@ pub struct CasGrant {
     u: Option<Id>,
     /// may upload
     w: bool,
-    /// revision the token was asked for
+    /// revision: for a read token, the commit its revision resolved to when it was issued
     v: String,
     /// expiry, unix seconds
     e: i64,
@@ -164,9 +164,9 @@ pub async fn read_token(
     let (repo, _) = find_repo(&state, &caller, repo_type(&p.kind)?, &p.ns, &p.name).await?;
     // A read token reads content: a gated repository's gate applies, as on `resolve`.
     crate::gating::check_content(&state, &caller, &repo, &base, "").await?;
-    state.engine.resolve(&repo, &p.rev).await?;
+    let commit = state.engine.resolve(&repo, &p.rev).await?.commit;
     let user = caller.user.as_ref().map(|u| u.id);
-    token_response(&state, &base, repo.id, user, false, p.rev)
+    token_response(&state, &base, repo.id, user, false, commit.hex())
 }
 
 /// The token in the two shapes clients read: headers (`huggingface_hub`) and a JSON body
@@ -721,14 +721,24 @@ fn file_range(h: &HeaderMap, size: u64) -> ApiResult<Range<u64>> {
     Ok(start..end)
 }
 
-/// The file a reconstruction asks for, if the token's repository holds it. Anything else is
-/// the same 404, so a token never learns about files of other repositories.
+/// The file a reconstruction asks for, if the token grants it: a read token only files of the
+/// commit it was issued for, a write token files its repository holds. Anything else is the same
+/// 404, so a token never learns about files of other repositories or revisions.
 async fn granted_file(state: &AppState, g: &CasGrant, file_id: &str) -> ApiResult<XetFile> {
     hash_arg(file_id)?;
     let missing = || ApiError::not_found(format!("File {file_id} not found"));
     let f = state.xet.file(file_id).await?.ok_or_else(missing)?;
     if state.meta.lfs_size(g.r, &f.sha256).await?.is_none() {
         return Err(missing());
+    }
+    if !g.w {
+        let commit = agora_repo::git::ObjectId::parse(&g.v).ok_or_else(missing)?;
+        let at_commit = state.engine.list(&commit, "", true).await?.iter().any(|e| {
+            matches!(e, agora_repo::Entry::File(file) if file.lfs.as_ref().is_some_and(|p| p.oid == f.sha256))
+        });
+        if !at_commit {
+            return Err(missing());
+        }
     }
     Ok(f)
 }
