@@ -104,3 +104,20 @@ def test_names_of_the_hubs_own_pages_cannot_be_taken(hub, raw):
         _cli(hub.data_dir, "user", "create", "organizations")
     with pytest.raises(RuntimeError, match="reserved"):
         _cli(hub.data_dir, "org", "create", "search", "--owner", "alice")
+
+
+def test_a_contributor_adds_commits_to_their_own_pull_request_only(hub, team, new_user, raw):
+    org, repo_id, people = team
+    other = new_user("other-contributor")
+    assert put_role(raw, org, other.name, "contributor", hub.alice.token).status == 200
+    mine = hf_api(hub, people["contributor"])
+    pr = mine.create_commit(repo_id, operations=[CommitOperationAdd("one.txt", b"1")], commit_message="open", create_pr=True)
+    revision = f"refs/pr/{pr.pr_num}"
+    mine.create_commit(repo_id, operations=[CommitOperationAdd("two.txt", b"2")], commit_message="more", revision=revision)
+    with pytest.raises(HfHubHTTPError) as e:
+        hf_api(hub, other).create_commit(repo_id, operations=[CommitOperationAdd("three.txt", b"3")], commit_message="not mine", revision=revision)
+    assert e.value.response.status_code == 403
+    hf_api(hub, people["write"]).create_commit(repo_id, operations=[CommitOperationAdd("four.txt", b"4")], commit_message="maintainer", revision=revision)
+    files = hf_api(hub, people["admin"]).list_repo_files(repo_id, revision=revision)
+    assert {"one.txt", "two.txt", "four.txt"} <= set(files) and "three.txt" not in files
+    assert "one.txt" not in hf_api(hub, people["admin"]).list_repo_files(repo_id)

@@ -73,23 +73,49 @@ fn flag(q: &Option<String>, key: &str) -> bool {
         .any(|(k, v)| k == key && matches!(v.as_ref(), "1" | "true" | "True"))
 }
 
-/// Who may write to `rev` of a repository: pull requests need the right to contribute (any
-/// user on a public repository, the contributor role on a private one); branches need write
-/// access.
+/// Who may write to `rev` of a repository: opening a pull request, or adding to one's own,
+/// needs the right to contribute (any user on a public repository, the contributor role on a
+/// private one); branches and others' pull requests need write access.
 async fn repo_for_commit(
     state: &AppState,
     caller: &Caller,
     kind: &str,
     ns: &str,
     name: &str,
+    rev: &str,
     create_pr: bool,
 ) -> ApiResult<Repo> {
-    let need = if create_pr {
+    let kind = repo_type(kind)?;
+    let own_pr = !create_pr && authored(state, caller, kind, ns, name, rev).await?;
+    let need = if create_pr || own_pr {
         Access::Contribute
     } else {
         Access::Write
     };
-    find_repo_for(state, caller, repo_type(kind)?, ns, name, need).await
+    find_repo_for(state, caller, kind, ns, name, need).await
+}
+
+/// Whether `rev` is a pull request the caller opened.
+async fn authored(
+    state: &AppState,
+    caller: &Caller,
+    kind: agora_storage::model::RepoType,
+    ns: &str,
+    name: &str,
+    rev: &str,
+) -> ApiResult<bool> {
+    let Some(num) = rev
+        .strip_prefix("refs/pr/")
+        .filter(|_| agora_repo::engine::is_pr_ref(rev))
+        .and_then(|n| n.parse::<i64>().ok())
+    else {
+        return Ok(false);
+    };
+    let Some(user) = &caller.user else {
+        return Ok(false);
+    };
+    let (repo, _) = crate::auth::find_repo(state, caller, kind, ns, name).await?;
+    Ok(state.meta.pull_author(repo.id, num).await? == Some(user.id))
 }
 
 #[derive(Deserialize)]
@@ -114,7 +140,8 @@ pub async fn preupload(
     RawQuery(q): RawQuery,
     crate::error::Json(body): crate::error::Json<PreuploadBody>,
 ) -> ApiResult<Json<Value>> {
-    let repo = repo_for_commit(&state, &caller, &kind, &ns, &name, flag(&q, "create_pr")).await?;
+    let repo =
+        repo_for_commit(&state, &caller, &kind, &ns, &name, &rev, flag(&q, "create_pr")).await?;
     if body.files.len() > 1000 {
         return Err(ApiError::bad_request(
             "At most 1000 files per preupload request",
@@ -227,7 +254,7 @@ pub async fn commit(
     body: Body,
 ) -> ApiResult<Json<Value>> {
     let create_pr = flag(&q, "create_pr");
-    let repo = repo_for_commit(&state, &caller, &kind, &ns, &name, create_pr).await?;
+    let repo = repo_for_commit(&state, &caller, &kind, &ns, &name, &rev, create_pr).await?;
     let user = caller.require_user()?.clone();
     let limit = state.config.max_commit_bytes;
     let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -367,6 +394,9 @@ pub async fn apply(
     let repo = req.repo.clone();
     crate::scanning::gate(state, &repo, &req.ops).await?;
     let out = state.engine.commit(req).await?;
+    if let (Some(num), Some(user)) = (out.pr_num, &caller.user) {
+        state.meta.record_pull(repo.id, num, user.id).await?;
+    }
     if out.ref_name == format!("refs/heads/{}", agora_repo::DEFAULT_BRANCH) {
         crate::openness::assess_later(state.clone(), repo.clone(), out.commit);
         crate::gating::follow_card(state, caller, &repo).await?;

@@ -39,6 +39,10 @@ pub trait AccessStore: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<(AccessRequest, Account)>>;
 
+    // Pull requests.
+    async fn record_pull(&self, repo: Id, num: i64, author: Id) -> Result<()>;
+    async fn pull_author(&self, repo: Id, num: i64) -> Result<Option<Id>>;
+
     // Audit.
     async fn append_audit(&self, e: &AuditEvent) -> Result<()>;
     /// Events of the scope after id `after`, oldest first.

@@ -241,6 +241,31 @@ impl AccessStore for SqliteMeta {
             .collect()
     }
 
+    async fn record_pull(&self, repo: Id, num: i64, author: Id) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO pull_requests (repo_id, num, author_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (repo_id, num) DO NOTHING",
+        )
+        .bind(repo)
+        .bind(num)
+        .bind(author)
+        .bind(crate::now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn pull_author(&self, repo: Id, num: i64) -> Result<Option<Id>> {
+        Ok(sqlx::query_scalar(
+            "SELECT author_id FROM pull_requests WHERE repo_id = $1 AND num = $2",
+        )
+        .bind(repo)
+        .bind(num)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
+    }
+
     async fn append_audit(&self, e: &AuditEvent) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit (at, action, actor_id, actor, token_id, address, owner_id, repo_id, repo, detail) \
