@@ -23,6 +23,36 @@ use crate::{
     error::{ApiError, ApiResult, Code},
 };
 
+/// Where a caller stands at a repository's gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gate {
+    /// Not gated.
+    Open,
+    /// Owner, site admin or member of the owning organisation: never gated.
+    Member,
+    /// Let in by an accepted request.
+    Approved,
+    /// No user the token reaches the repository with.
+    Stranger,
+    Refused,
+}
+
+async fn gate(state: &AppState, caller: &Caller, repo: &Repo) -> ApiResult<Gate> {
+    if repo.gated.is_none() {
+        return Ok(Gate::Open);
+    }
+    let Some(user) = caller.user_for(repo) else {
+        return Ok(Gate::Stranger);
+    };
+    Ok(if auth::standing(state, user, repo).await? > Access::None {
+        Gate::Member
+    } else if auth::approved(state, repo, user).await? {
+        Gate::Approved
+    } else {
+        Gate::Refused
+    })
+}
+
 /// Refuses file content of a gated repository to a caller who was not let in, in the Hub's
 /// `GatedRepo` shape: 401 without credentials, 403 with them. Reads by approved outsiders and
 /// every refusal to a signed-in user go to the audit log.
@@ -33,39 +63,32 @@ pub async fn check_content(
     base: &str,
     path: &str,
 ) -> ApiResult<()> {
-    if repo.gated.is_none() {
-        return Ok(());
-    }
     let what = format!("{} {}", repo.kind.as_str(), repo.full_name());
-    let Some(user) = caller.user_for(repo) else {
-        return Err(ApiError::new(
+    match gate(state, caller, repo).await? {
+        Gate::Open | Gate::Member => Ok(()),
+        Gate::Approved => {
+            audit::record(state, caller, "content.read", Some(repo), None, json!({"path": path}))
+                .await
+        }
+        Gate::Stranger => Err(ApiError::new(
             Code::GatedRepo,
             format!("Access to {what} is restricted. You must be authenticated to access it."),
         )
-        .with_status(StatusCode::UNAUTHORIZED));
-    };
-    if auth::standing(state, user, repo).await? > Access::None {
-        return Ok(());
+        .with_status(StatusCode::UNAUTHORIZED)),
+        Gate::Refused => {
+            audit::record(state, caller, "content.denied", Some(repo), None, json!({"path": path}))
+                .await?;
+            Err(ApiError::new(
+                Code::GatedRepo,
+                format!(
+                    "Access to {what} is restricted and you are not in the authorized list. \
+                     Visit {base}/{}{} to ask for access.",
+                    repo.kind.url_prefix(),
+                    repo.full_name()
+                ),
+            ))
+        }
     }
-    let allowed = auth::approved(state, repo, user).await?;
-    let action = if allowed {
-        "content.read"
-    } else {
-        "content.denied"
-    };
-    audit::record(state, caller, action, Some(repo), None, json!({"path": path})).await?;
-    if allowed {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        Code::GatedRepo,
-        format!(
-            "Access to {what} is restricted and you are not in the authorized list. \
-             Visit {base}/{}{} to ask for access.",
-            repo.kind.url_prefix(),
-            repo.full_name()
-        ),
-    ))
 }
 
 /// The gating a card's front matter asks for (`gated: auto|manual|true|false`), if it says.
@@ -708,10 +731,8 @@ pub async fn may_read_content(state: &AppState, caller: &Caller, repo: &Repo) ->
     if find_repo(state, caller, repo.kind, &repo.namespace, &repo.name).await.is_err() {
         return Ok(false);
     }
-    let Some(user) = caller.user_for(repo) else {
-        return Ok(repo.gated.is_none());
-    };
-    Ok(repo.gated.is_none()
-        || auth::standing(state, user, repo).await? > Access::None
-        || auth::approved(state, repo, user).await?)
+    Ok(matches!(
+        gate(state, caller, repo).await?,
+        Gate::Open | Gate::Member | Gate::Approved
+    ))
 }
