@@ -166,17 +166,15 @@ impl Caller {
             });
         };
         let full = repo.map(|r| format!("{ns}/{r}"));
+        let repo_scope = match kind {
+            RepoType::Model => ScopeKind::Model,
+            RepoType::Dataset => ScopeKind::Dataset,
+        };
         scopes
             .iter()
             .filter(|s| match s.kind {
                 ScopeKind::User | ScopeKind::Org => s.name.eq_ignore_ascii_case(ns),
-                ScopeKind::Model => {
-                    kind == RepoType::Model && full.as_ref().is_some_and(|f| s.name.eq_ignore_ascii_case(f))
-                }
-                ScopeKind::Dataset => {
-                    kind == RepoType::Dataset
-                        && full.as_ref().is_some_and(|f| s.name.eq_ignore_ascii_case(f))
-                }
+                k => k == repo_scope && full.as_ref().is_some_and(|f| s.name.eq_ignore_ascii_case(f)),
             })
             .flat_map(|s| s.permissions.iter())
             .map(|p| match p {
