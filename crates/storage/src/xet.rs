@@ -74,6 +74,21 @@ fn file_from(r: &sqlx::sqlite::SqliteRow) -> Result<XetFile> {
     })
 }
 
+/// The file a query of `xet_files` with one text argument finds, if any.
+async fn file_where(
+    pool: &sqlx::SqlitePool,
+    sql: &'static str,
+    arg: &str,
+) -> Result<Option<XetFile>> {
+    sqlx::query(sql)
+        .bind(arg)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(file_from)
+        .transpose()
+}
+
 #[async_trait]
 impl XetMeta for SqliteMeta {
     async fn xorb(&self, hash: &str) -> Result<Option<XorbRow>> {
@@ -196,23 +211,21 @@ impl XetMeta for SqliteMeta {
     }
 
     async fn file(&self, hash: &str) -> Result<Option<XetFile>> {
-        sqlx::query("SELECT hash, sha256, size, terms FROM xet_files WHERE hash = $1")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(file_from)
-            .transpose()
+        file_where(
+            &self.pool,
+            "SELECT hash, sha256, size, terms FROM xet_files WHERE hash = $1",
+            hash,
+        )
+        .await
     }
 
     async fn file_by_sha256(&self, sha256: &str) -> Result<Option<XetFile>> {
-        sqlx::query("SELECT hash, sha256, size, terms FROM xet_files WHERE sha256 = $1 ORDER BY created_at LIMIT 1")
-            .bind(sha256)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(file_from)
-            .transpose()
+        file_where(
+            &self.pool,
+            "SELECT hash, sha256, size, terms FROM xet_files WHERE sha256 = $1 ORDER BY created_at LIMIT 1",
+            sha256,
+        )
+        .await
     }
 
     async fn dedup(&self, repo: Id, chunk: &str) -> Result<Option<String>> {
