@@ -534,18 +534,30 @@ async fn file(state: &AppState, commit: &ObjectId, path: &str) -> Result<FileEnt
     }
 }
 
+/// The regular file a `blob` or `raw` URL names, past the access check and the gate on content:
+/// the repository, the revision as written, the checked path and the file.
+async fn open_file(
+    state: &AppState,
+    v: &Viewer,
+    uri: &Uri,
+    p: &RepoPath,
+) -> Result<(Ctx, String, String, FileEntry)> {
+    let ctx = open(state, v, uri, p, "files").await?;
+    require_content(state, v, &ctx).await?;
+    let rev = p.rev.clone().unwrap_or_default();
+    let path = check(p.path.as_deref().unwrap_or(""))?;
+    let commit = resolve(state, &ctx, &rev).await?;
+    let f = file(state, &commit, &path).await?;
+    Ok((ctx, rev, path, f))
+}
+
 pub async fn blob(
     State(state): State<AppState>,
     v: Viewer,
     uri: Uri,
     Path(p): Path<RepoPath>,
 ) -> Result<Response> {
-    let ctx = open(&state, &v, &uri, &p, "files").await?;
-    require_content(&state, &v, &ctx).await?;
-    let rev = p.rev.clone().unwrap_or_default();
-    let path = check(p.path.as_deref().unwrap_or(""))?;
-    let commit = resolve(&state, &ctx, &rev).await?;
-    let f = file(&state, &commit, &path).await?;
+    let (ctx, rev, path, f) = open_file(&state, &v, &uri, &p).await?;
     let text = text_of(&state, &f).await?;
     let why_no_text = match (&text, &f.lfs) {
         (Some(_), _) => "",
@@ -607,12 +619,7 @@ pub async fn raw(
     uri: Uri,
     Path(p): Path<RepoPath>,
 ) -> Result<Response> {
-    let ctx = open(&state, &v, &uri, &p, "files").await?;
-    require_content(&state, &v, &ctx).await?;
-    let rev = p.rev.clone().unwrap_or_default();
-    let path = check(p.path.as_deref().unwrap_or(""))?;
-    let commit = resolve(&state, &ctx, &rev).await?;
-    let f = file(&state, &commit, &path).await?;
+    let (ctx, rev, path, f) = open_file(&state, &v, &uri, &p).await?;
     match text_of(&state, &f).await? {
         Some(t) => {
             let mut res = t.into_response();
