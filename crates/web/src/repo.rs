@@ -9,7 +9,7 @@ use std::{
 
 use agora_api::{
     AppState, BaseUrl,
-    auth::{Access, find_repo},
+    auth::{Access, find_repo, find_repo_for},
 };
 use agora_repo::{Entry, FileEntry, git::ObjectId};
 use agora_storage::model::{Gated, Repo, RepoType};
@@ -115,6 +115,24 @@ pub async fn open(
         updated: date(repo.last_modified),
     };
     Ok(Ctx { repo, head })
+}
+
+/// The repository at `p` if the viewer has `need` on it, through the hub's access check: one
+/// they may not see is not found, one they see but lack `need` on is forbidden with `denied`.
+pub async fn open_for(
+    state: &AppState,
+    v: &Viewer,
+    uri: &Uri,
+    p: &RepoPath,
+    need: Access,
+    denied: &str,
+) -> Result<Repo> {
+    find_repo_for(state, &v.caller, kind_of(uri), &p.ns, &p.name, need)
+        .await
+        .map_err(|e| match e.code {
+            agora_api::error::Code::RepoNotFound => Error::NotFound,
+            _ => Error::Forbidden(denied.to_owned()),
+        })
 }
 
 /// File content of a gated repository is for those let in; its metadata (names, sizes, history)
