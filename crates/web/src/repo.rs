@@ -646,14 +646,7 @@ pub async fn raw(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; charset=utf-8"),
             );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("sandbox; default-src 'none'"),
-            );
+            agora_api::files::sandbox(h);
             Ok(res)
         }
         None => Ok(crate::layout::see_other(&format!(
