@@ -89,6 +89,24 @@ async fn file_where(
         .transpose()
 }
 
+/// Adds `(chunk, xorb)` pairs to the repository's deduplication index, inside the caller's
+/// transaction.
+async fn insert_dedup(
+    conn: &mut sqlx::SqliteConnection,
+    repo: Id,
+    entries: &[(String, String)],
+) -> Result<()> {
+    for (chunk, xorb) in entries {
+        sqlx::query("INSERT INTO xet_dedup (repo_id, chunk, xorb) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(repo)
+            .bind(chunk)
+            .bind(xorb)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl XetMeta for SqliteMeta {
     async fn xorb(&self, hash: &str) -> Result<Option<XorbRow>> {
@@ -178,14 +196,7 @@ impl XetMeta for SqliteMeta {
             .execute(&mut *tx)
             .await?;
         }
-        for (chunk, xorb) in dedup {
-            sqlx::query("INSERT INTO xet_dedup (repo_id, chunk, xorb) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(repo)
-                .bind(chunk)
-                .bind(xorb)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_dedup(&mut tx, repo, dedup).await?;
         sqlx::query("INSERT INTO lfs_objects (repo_id, oid, size) VALUES ($1, $2, $3) ON CONFLICT (repo_id, oid) DO NOTHING")
             .bind(repo)
             .bind(&file.sha256)
@@ -198,14 +209,7 @@ impl XetMeta for SqliteMeta {
 
     async fn add_dedup(&self, repo: Id, entries: &[(String, String)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for (chunk, xorb) in entries {
-            sqlx::query("INSERT INTO xet_dedup (repo_id, chunk, xorb) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(repo)
-                .bind(chunk)
-                .bind(xorb)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_dedup(&mut tx, repo, entries).await?;
         tx.commit().await?;
         Ok(())
     }
