@@ -4,81 +4,13 @@
 //! token with the CLI, creates a repository and commits a regular file and an LFS file through
 //! the HTTP API (NDJSON commit, LFS batch + upload), then reads them back with `hf-hub`.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+mod common;
 
 use base64::Engine as _;
 use hf_hub::{HFClient, HFError};
 use serde_json::{Value, json};
 
-const AGORA: &str = env!("CARGO_BIN_EXE_agora");
-
-/// A running `agora serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(AGORA)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run agora");
-    assert!(
-        out.status.success(),
-        "agora {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8 output")
-        .trim()
-        .to_owned()
-}
-
-fn serve(data: &Path) -> Server {
-    let mut child = Command::new(AGORA)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start agora serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.strip_prefix("agora listening on ") {
-                let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("agora serve prints its URL");
-    Server { child, url }
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(data))
-}
+use common::{cli, serve, sha256_hex};
 
 /// Creates `alice/<name>` and commits `hello.txt` (inline) and `weights.bin` (LFS) to main.
 async fn seed_repo(

@@ -5,74 +5,12 @@
 //! could trip on. Xorbs and shards are built with the reference format code (`agora_xet::build`
 //! over Hugging Face's `xet-core-structures`), as `hf_xet` builds them.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+mod common;
 
 use agora_xet::{MerkleHash, build};
 use serde_json::{Value, json};
 
-const AGORA: &str = env!("CARGO_BIN_EXE_agora");
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(AGORA)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run agora");
-    assert!(
-        out.status.success(),
-        "agora {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
-
-fn serve(data: &Path) -> Server {
-    let mut child = Command::new(AGORA)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start agora serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.strip_prefix("agora listening on ") {
-                let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("agora prints its URL");
-    Server { child, url }
-}
+use common::{cli, serve, sha256_hex};
 
 fn noise(n: usize, seed: u64) -> Vec<u8> {
     let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ seed;
@@ -84,11 +22,6 @@ fn noise(n: usize, seed: u64) -> Vec<u8> {
             x as u8
         })
         .collect()
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(data))
 }
 
 struct Hub {

@@ -101,6 +101,19 @@ async fn route(
     Err(ApiError::not_found(format!("No route for {path}")))
 }
 
+/// The site has signed-in pages: content from repositories never runs as one of them (no type
+/// sniffing, and a sandbox with nothing allowed should a browser show it as a page).
+pub fn sandbox(headers: &mut HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+}
+
 /// A single byte range; multi-range requests get the whole file, which HTTP allows.
 fn parse_range(h: &HeaderMap, size: u64) -> Result<Option<(u64, u64)>, ()> {
     let Some(v) = h.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
@@ -191,15 +204,7 @@ pub async fn resolve(
     let filename = path.rsplit('/').next().unwrap_or(path);
     let disposition = format!("inline; filename*=UTF-8''{}", quote(filename));
     headers.insert(header::CONTENT_DISPOSITION, hv(&disposition)?);
-    // The site has signed-in pages: content from repositories never runs as one of them.
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
+    sandbox(&mut headers);
 
     if h.get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

@@ -821,6 +821,28 @@ fn terms_json(terms: &[RTerm]) -> Vec<Value> {
         .collect()
 }
 
+/// The terms' entries grouped under their xorb's hash, in the order the terms come: `entry`
+/// makes each term's entry from the term and a fetch URL of its xorb.
+fn by_xorb(
+    state: &AppState,
+    base: &str,
+    terms: &[RTerm],
+    entry: impl Fn(&RTerm, String) -> Value,
+) -> ApiResult<serde_json::Map<String, Value>> {
+    let mut map: serde_json::Map<String, Value> = serde_json::Map::new();
+    for t in terms {
+        let url = fetch_url(state, base, &t.xorb)?;
+        let entry = entry(t, url);
+        match map.get_mut(&t.xorb).and_then(Value::as_array_mut) {
+            Some(list) => list.push(entry),
+            None => {
+                map.insert(t.xorb.clone(), json!([entry]));
+            }
+        }
+    }
+    Ok(map)
+}
+
 /// `GET /xet-cas/v1/reconstructions/{file_id}`.
 pub async fn reconstruction_v1(
     State(state): State<AppState>,
@@ -830,18 +852,10 @@ pub async fn reconstruction_v1(
     h: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let (offset, terms) = reconstruction(&state, &cas.0, &file_id, &h).await?;
-    let mut fetch: serde_json::Map<String, Value> = serde_json::Map::new();
-    for t in &terms {
-        let url = fetch_url(&state, &base, &t.xorb)?;
-        let entry = json!({"range": {"start": t.a, "end": t.b}, "url": url,
-            "url_range": {"start": t.bytes.start, "end": t.bytes.end - 1}});
-        match fetch.get_mut(&t.xorb).and_then(Value::as_array_mut) {
-            Some(list) => list.push(entry),
-            None => {
-                fetch.insert(t.xorb.clone(), json!([entry]));
-            }
-        }
-    }
+    let fetch = by_xorb(&state, &base, &terms, |t, url| {
+        json!({"range": {"start": t.a, "end": t.b}, "url": url,
+            "url_range": {"start": t.bytes.start, "end": t.bytes.end - 1}})
+    })?;
     Ok(Json(json!({
         "offset_into_first_range": offset,
         "terms": terms_json(&terms),
@@ -858,18 +872,10 @@ pub async fn reconstruction_v2(
     h: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let (offset, terms) = reconstruction(&state, &cas.0, &file_id, &h).await?;
-    let mut xorbs: serde_json::Map<String, Value> = serde_json::Map::new();
-    for t in &terms {
-        let url = fetch_url(&state, &base, &t.xorb)?;
-        let entry = json!({"url": url, "ranges": [{"chunks": {"start": t.a, "end": t.b},
-            "bytes": {"start": t.bytes.start, "end": t.bytes.end - 1}}]});
-        match xorbs.get_mut(&t.xorb).and_then(Value::as_array_mut) {
-            Some(list) => list.push(entry),
-            None => {
-                xorbs.insert(t.xorb.clone(), json!([entry]));
-            }
-        }
-    }
+    let xorbs = by_xorb(&state, &base, &terms, |t, url| {
+        json!({"url": url, "ranges": [{"chunks": {"start": t.a, "end": t.b},
+            "bytes": {"start": t.bytes.start, "end": t.bytes.end - 1}}]})
+    })?;
     Ok(Json(json!({
         "offset_into_first_range": offset,
         "terms": terms_json(&terms),

@@ -74,6 +74,39 @@ fn file_from(r: &sqlx::sqlite::SqliteRow) -> Result<XetFile> {
     })
 }
 
+/// The file a query of `xet_files` with one text argument finds, if any.
+async fn file_where(
+    pool: &sqlx::SqlitePool,
+    sql: &'static str,
+    arg: &str,
+) -> Result<Option<XetFile>> {
+    sqlx::query(sql)
+        .bind(arg)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(file_from)
+        .transpose()
+}
+
+/// Adds `(chunk, xorb)` pairs to the repository's deduplication index, inside the caller's
+/// transaction.
+async fn insert_dedup(
+    conn: &mut sqlx::SqliteConnection,
+    repo: Id,
+    entries: &[(String, String)],
+) -> Result<()> {
+    for (chunk, xorb) in entries {
+        sqlx::query("INSERT INTO xet_dedup (repo_id, chunk, xorb) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(repo)
+            .bind(chunk)
+            .bind(xorb)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl XetMeta for SqliteMeta {
     async fn xorb(&self, hash: &str) -> Result<Option<XorbRow>> {
@@ -163,14 +196,7 @@ impl XetMeta for SqliteMeta {
             .execute(&mut *tx)
             .await?;
         }
-        for (chunk, xorb) in dedup {
-            sqlx::query("INSERT INTO xet_dedup (repo_id, chunk, xorb) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(repo)
-                .bind(chunk)
-                .bind(xorb)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_dedup(&mut tx, repo, dedup).await?;
         sqlx::query("INSERT INTO lfs_objects (repo_id, oid, size) VALUES ($1, $2, $3) ON CONFLICT (repo_id, oid) DO NOTHING")
             .bind(repo)
             .bind(&file.sha256)
@@ -183,36 +209,27 @@ impl XetMeta for SqliteMeta {
 
     async fn add_dedup(&self, repo: Id, entries: &[(String, String)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for (chunk, xorb) in entries {
-            sqlx::query("INSERT INTO xet_dedup (repo_id, chunk, xorb) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(repo)
-                .bind(chunk)
-                .bind(xorb)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_dedup(&mut tx, repo, entries).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn file(&self, hash: &str) -> Result<Option<XetFile>> {
-        sqlx::query("SELECT hash, sha256, size, terms FROM xet_files WHERE hash = $1")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(file_from)
-            .transpose()
+        file_where(
+            &self.pool,
+            "SELECT hash, sha256, size, terms FROM xet_files WHERE hash = $1",
+            hash,
+        )
+        .await
     }
 
     async fn file_by_sha256(&self, sha256: &str) -> Result<Option<XetFile>> {
-        sqlx::query("SELECT hash, sha256, size, terms FROM xet_files WHERE sha256 = $1 ORDER BY created_at LIMIT 1")
-            .bind(sha256)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(file_from)
-            .transpose()
+        file_where(
+            &self.pool,
+            "SELECT hash, sha256, size, terms FROM xet_files WHERE sha256 = $1 ORDER BY created_at LIMIT 1",
+            sha256,
+        )
+        .await
     }
 
     async fn dedup(&self, repo: Id, chunk: &str) -> Result<Option<String>> {

@@ -4,7 +4,7 @@
 
 use agora_api::{
     AppState,
-    auth::{Access, find_repo_for},
+    auth::Access,
     gating::{self, FieldKind, Form},
 };
 use agora_storage::model::{Repo, RequestStatus};
@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::{
     Error, Result, Viewer,
     layout::{date, see_other},
-    repo::{RepoPath, kind_of, repo_url},
+    repo::{RepoPath, open_for, repo_url},
 };
 
 /// One field of the request form, ready for the template.
@@ -119,16 +119,9 @@ pub async fn ask(
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     v.check_csrf(get("csrf").unwrap_or(""))?;
     let user = v.require_user()?.clone();
-    let repo = find_repo_for(
-        &state,
-        &v.caller,
-        kind_of(&uri),
-        &p.ns,
-        &p.name,
-        Access::Read,
-    )
-    .await
-    .map_err(|_| Error::NotFound)?;
+    let repo = open_for(&state, &v, &uri, &p, Access::Read, "")
+        .await
+        .map_err(|_| Error::NotFound)?;
     let form = Form::of(&repo);
     let mut answers = Map::new();
     for (i, f) in form.fields.iter().enumerate() {
@@ -207,19 +200,15 @@ pub async fn review(
     axum::Form(f): axum::Form<ReviewForm>,
 ) -> Result<Response> {
     v.check_csrf(&f.csrf)?;
-    let repo = find_repo_for(
+    let repo = open_for(
         &state,
-        &v.caller,
-        kind_of(&uri),
-        &p.ns,
-        &p.name,
+        &v,
+        &uri,
+        &p,
         Access::Write,
+        "Only writers of this repository review access requests.",
     )
-    .await
-    .map_err(|e| match e.code {
-        agora_api::error::Code::RepoNotFound => Error::NotFound,
-        _ => Error::Forbidden("Only writers of this repository review access requests.".into()),
-    })?;
+    .await?;
     gating::require_gated(&repo)?;
     let user = gating::user_named(&state, f.user.trim()).await?;
     if f.action == "grant" {

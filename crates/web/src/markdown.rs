@@ -6,6 +6,8 @@
 
 use std::{borrow::Cow, collections::HashSet, sync::Arc};
 
+use crate::highlight::escape;
+
 /// Where a card's relative URLs lead: `/{prefix}{ns}/{name}` and the revision shown.
 #[derive(Clone, Debug)]
 pub struct Base {
@@ -118,21 +120,6 @@ fn resolve(url: &str, base: &Base, view: &str) -> Option<String> {
         base.rev,
         parts.join("/")
     ))
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

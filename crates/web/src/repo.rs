@@ -9,7 +9,7 @@ use std::{
 
 use agora_api::{
     AppState, BaseUrl,
-    auth::{Access, find_repo},
+    auth::{Access, find_repo, find_repo_for},
 };
 use agora_repo::{Entry, FileEntry, git::ObjectId};
 use agora_storage::model::{Gated, Repo, RepoType};
@@ -115,6 +115,24 @@ pub async fn open(
         updated: date(repo.last_modified),
     };
     Ok(Ctx { repo, head })
+}
+
+/// The repository at `p` if the viewer has `need` on it, through the hub's access check: one
+/// they may not see is not found, one they see but lack `need` on is forbidden with `denied`.
+pub async fn open_for(
+    state: &AppState,
+    v: &Viewer,
+    uri: &Uri,
+    p: &RepoPath,
+    need: Access,
+    denied: &str,
+) -> Result<Repo> {
+    find_repo_for(state, &v.caller, kind_of(uri), &p.ns, &p.name, need)
+        .await
+        .map_err(|e| match e.code {
+            agora_api::error::Code::RepoNotFound => Error::NotFound,
+            _ => Error::Forbidden(denied.to_owned()),
+        })
 }
 
 /// File content of a gated repository is for those let in; its metadata (names, sizes, history)
@@ -534,18 +552,30 @@ async fn file(state: &AppState, commit: &ObjectId, path: &str) -> Result<FileEnt
     }
 }
 
+/// The regular file a `blob` or `raw` URL names, past the access check and the gate on content:
+/// the repository, the revision as written, the checked path and the file.
+async fn open_file(
+    state: &AppState,
+    v: &Viewer,
+    uri: &Uri,
+    p: &RepoPath,
+) -> Result<(Ctx, String, String, FileEntry)> {
+    let ctx = open(state, v, uri, p, "files").await?;
+    require_content(state, v, &ctx).await?;
+    let rev = p.rev.clone().unwrap_or_default();
+    let path = check(p.path.as_deref().unwrap_or(""))?;
+    let commit = resolve(state, &ctx, &rev).await?;
+    let f = file(state, &commit, &path).await?;
+    Ok((ctx, rev, path, f))
+}
+
 pub async fn blob(
     State(state): State<AppState>,
     v: Viewer,
     uri: Uri,
     Path(p): Path<RepoPath>,
 ) -> Result<Response> {
-    let ctx = open(&state, &v, &uri, &p, "files").await?;
-    require_content(&state, &v, &ctx).await?;
-    let rev = p.rev.clone().unwrap_or_default();
-    let path = check(p.path.as_deref().unwrap_or(""))?;
-    let commit = resolve(&state, &ctx, &rev).await?;
-    let f = file(&state, &commit, &path).await?;
+    let (ctx, rev, path, f) = open_file(&state, &v, &uri, &p).await?;
     let text = text_of(&state, &f).await?;
     let why_no_text = match (&text, &f.lfs) {
         (Some(_), _) => "",
@@ -607,12 +637,7 @@ pub async fn raw(
     uri: Uri,
     Path(p): Path<RepoPath>,
 ) -> Result<Response> {
-    let ctx = open(&state, &v, &uri, &p, "files").await?;
-    require_content(&state, &v, &ctx).await?;
-    let rev = p.rev.clone().unwrap_or_default();
-    let path = check(p.path.as_deref().unwrap_or(""))?;
-    let commit = resolve(&state, &ctx, &rev).await?;
-    let f = file(&state, &commit, &path).await?;
+    let (ctx, rev, path, f) = open_file(&state, &v, &uri, &p).await?;
     match text_of(&state, &f).await? {
         Some(t) => {
             let mut res = t.into_response();
@@ -621,14 +646,7 @@ pub async fn raw(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; charset=utf-8"),
             );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("sandbox; default-src 'none'"),
-            );
+            agora_api::files::sandbox(h);
             Ok(res)
         }
         None => Ok(crate::layout::see_other(&format!(

@@ -4,7 +4,7 @@
 
 use agora_api::{
     AppState,
-    auth::{Access, find_repo_for},
+    auth::Access,
     commit::{apply, goes_to_lfs},
     repos::{Created, create_repo, signature},
 };
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::{
     Error, Result, Viewer,
     layout::{Layout, page, see_other},
-    repo::{Head, RepoPath, kind_of, open, repo_url},
+    repo::{Head, RepoPath, kind_of, open, open_for, repo_url},
 };
 
 #[derive(Template)]
@@ -182,12 +182,15 @@ pub async fn upload(
     v.check_csrf(&csrf)?;
     let user = v.require_user()?.clone();
     let kind = kind_of(&uri);
-    let repo = find_repo_for(&state, &v.caller, kind, &p.ns, &p.name, Access::Write)
-        .await
-        .map_err(|e| match e.code {
-            agora_api::error::Code::RepoNotFound => Error::NotFound,
-            _ => Error::Forbidden("You may not change this repository.".into()),
-        })?;
+    let repo = open_for(
+        &state,
+        &v,
+        &uri,
+        &p,
+        Access::Write,
+        "You may not change this repository.",
+    )
+    .await?;
     let rev = p.rev.clone().unwrap_or_default();
     let url = repo_url(kind, &repo.full_name());
     if files.is_empty() {
@@ -330,19 +333,15 @@ pub async fn save(
     Form(f): Form<SettingsForm>,
 ) -> Result<Response> {
     v.check_csrf(&f.csrf)?;
-    let repo = find_repo_for(
+    let repo = open_for(
         &state,
-        &v.caller,
-        kind_of(&uri),
-        &p.ns,
-        &p.name,
+        &v,
+        &uri,
+        &p,
         Access::Admin,
+        "Only admins of this repository change its settings.",
     )
-    .await
-    .map_err(|e| match e.code {
-        agora_api::error::Code::RepoNotFound => Error::NotFound,
-        _ => Error::Forbidden("Only admins of this repository change its settings.".into()),
-    })?;
+    .await?;
     let private = match f.visibility.as_str() {
         "private" => true,
         "public" => false,

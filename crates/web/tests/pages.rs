@@ -7,7 +7,7 @@ use agora_api::{Config, Hub, auth::hash_token};
 use agora_repo::{Engine, git::Signature};
 use agora_storage::{
     Meta, Objects,
-    model::{AccountKind, NewRepo, RepoType},
+    model::{Account, AccountKind, NewRepo, RepoType},
     sqlite::SqliteMeta,
 };
 use axum::{
@@ -76,6 +76,16 @@ async fn world(opts: agora_web::Options) -> World {
         hub,
         _dir: dir,
     }
+}
+
+/// The account `alice` that `world` made.
+async fn alice(w: &World) -> Account {
+    w.hub
+        .meta
+        .account_by_name("alice")
+        .await
+        .expect("db")
+        .expect("alice")
 }
 
 async fn get(app: &Router, uri: &str, cookie: Option<&str>) -> (StatusCode, String) {
@@ -156,13 +166,7 @@ async fn a_private_repository_is_the_same_404_as_a_missing_one_on_every_page() {
 #[tokio::test]
 async fn the_owner_signed_in_sees_the_private_repository() {
     let w = world(agora_web::Options::default()).await;
-    let alice = w
-        .hub
-        .meta
-        .account_by_name("alice")
-        .await
-        .expect("db")
-        .expect("alice");
+    let alice = alice(&w).await;
     let value = "ab".repeat(32);
     w.hub
         .meta
@@ -353,13 +357,7 @@ fn csrf_of(page: &str) -> String {
 #[tokio::test]
 async fn lineage_draws_hosted_bases_and_derivatives() {
     let w = world(agora_web::Options::default()).await;
-    let alice = w
-        .hub
-        .meta
-        .account_by_name("alice")
-        .await
-        .expect("db")
-        .expect("alice");
+    let alice = alice(&w).await;
     let repo = w
         .hub
         .engine
