@@ -159,7 +159,11 @@ fn parse_scope(s: &str) -> Result<Scope, Error> {
 
 /// `3600s`, `90m`, `12h`, `30d` (or bare seconds), in seconds.
 fn parse_duration(s: &str) -> Result<i64, Error> {
-    let bad = || Error::Usage(format!("bad duration {s:?}: use e.g. 3600s, 90m, 12h or 30d"));
+    let bad = || {
+        Error::Usage(format!(
+            "bad duration {s:?}: use e.g. 3600s, 90m, 12h or 30d"
+        ))
+    };
     let (num, unit) = match s.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
         _ => (s, 's'),
@@ -263,7 +267,10 @@ pub async fn add_member(hub: &Hub, org: &str, user: &str, role: &str) -> Result<
         .filter(|a| a.kind == AccountKind::User)
         .ok_or_else(|| Error::Usage(format!("no user {user}")))?;
     if !hub.meta.set_member(org.id, user.id, Some(role)).await? {
-        return Err(Error::Usage(format!("{} would have no admin left", org.name)));
+        return Err(Error::Usage(format!(
+            "{} would have no admin left",
+            org.name
+        )));
     }
     Ok(())
 }
@@ -280,10 +287,16 @@ pub async fn remove_member(hub: &Hub, org: &str, user: &str) -> Result<(), Error
     let org = org_named(hub, org).await?;
     let user = user_named(hub, user).await?;
     if hub.meta.role_in(org.id, user.id).await?.is_none() {
-        return Err(Error::Usage(format!("{} is not in {}", user.name, org.name)));
+        return Err(Error::Usage(format!(
+            "{} is not in {}",
+            user.name, org.name
+        )));
     }
     if !hub.meta.set_member(org.id, user.id, None).await? {
-        return Err(Error::Usage(format!("{} would have no admin left", org.name)));
+        return Err(Error::Usage(format!(
+            "{} would have no admin left",
+            org.name
+        )));
     }
     Ok(())
 }
@@ -316,7 +329,11 @@ pub async fn export_audit(
             AuditScope::Owner(a.id)
         }
         (None, Some(r)) => {
-            let bad = || Error::Usage(format!("no repository {r} (use model:ns/name or dataset:ns/name)"));
+            let bad = || {
+                Error::Usage(format!(
+                    "no repository {r} (use model:ns/name or dataset:ns/name)"
+                ))
+            };
             let (kind, full) = r.split_once(':').ok_or_else(bad)?;
             let kind = RepoType::parse(kind).ok_or_else(bad)?;
             let repo = hub.meta.repo_by_name(kind, full).await?.ok_or_else(bad)?;

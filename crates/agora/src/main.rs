@@ -359,8 +359,13 @@ async fn run(cli: Cli) -> Result<(), hub::Error> {
             data,
         } => {
             let hub = hub::open(&config::Config::load(&data, None, None)?).await?;
-            hub::export_audit(&hub, namespace.as_deref(), repo.as_deref(), &mut std::io::stdout().lock())
-                .await
+            hub::export_audit(
+                &hub,
+                namespace.as_deref(),
+                repo.as_deref(),
+                &mut std::io::stdout().lock(),
+            )
+            .await
         }
         Command::Org {
             cmd:

@@ -113,7 +113,14 @@ pub async fn repo_log(
 ) -> ApiResult<Response> {
     let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Admin).await?;
     let path = format!("/api/{kind}/{}/audit", repo.full_name());
-    answer(&state, AuditScope::Repo(repo.id), &base, &path, q.as_deref()).await
+    answer(
+        &state,
+        AuditScope::Repo(repo.id),
+        &base,
+        &path,
+        q.as_deref(),
+    )
+    .await
 }
 
 /// `GET /api/organizations/{name}/audit`: everything in an organisation, for its admins.
@@ -148,7 +155,11 @@ async fn account_log(
 ) -> ApiResult<Response> {
     let user = caller.require_writer()?;
     let missing = || ApiError::not_found(format!("No account named {name:?} that you administer"));
-    let account = state.meta.account_by_name(&name).await?.ok_or_else(missing)?;
+    let account = state
+        .meta
+        .account_by_name(&name)
+        .await?
+        .ok_or_else(missing)?;
     let allowed = user.is_admin
         || match (kind, account.kind) {
             ("users", AccountKind::User) => account.id == user.id,
@@ -161,5 +172,12 @@ async fn account_log(
         return Err(missing());
     }
     let path = format!("/api/{kind}/{}/audit", account.name);
-    answer(&state, AuditScope::Owner(account.id), &base, &path, q.as_deref()).await
+    answer(
+        &state,
+        AuditScope::Owner(account.id),
+        &base,
+        &path,
+        q.as_deref(),
+    )
+    .await
 }

@@ -58,7 +58,10 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<Result<&str, ()>> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 256);
     Some(token.ok_or(()))
@@ -174,7 +177,12 @@ impl Caller {
             .iter()
             .filter(|s| match s.kind {
                 ScopeKind::User | ScopeKind::Org => s.name.eq_ignore_ascii_case(ns),
-                k => k == repo_scope && full.as_ref().is_some_and(|f| s.name.eq_ignore_ascii_case(f)),
+                k => {
+                    k == repo_scope
+                        && full
+                            .as_ref()
+                            .is_some_and(|f| s.name.eq_ignore_ascii_case(f))
+                }
             })
             .flat_map(|s| s.permissions.iter())
             .map(|p| match p {

@@ -140,8 +140,16 @@ pub async fn preupload(
     RawQuery(q): RawQuery,
     crate::error::Json(body): crate::error::Json<PreuploadBody>,
 ) -> ApiResult<Json<Value>> {
-    let repo =
-        repo_for_commit(&state, &caller, &kind, &ns, &name, &rev, flag(&q, "create_pr")).await?;
+    let repo = repo_for_commit(
+        &state,
+        &caller,
+        &kind,
+        &ns,
+        &name,
+        &rev,
+        flag(&q, "create_pr"),
+    )
+    .await?;
     if body.files.len() > 1000 {
         return Err(ApiError::bad_request(
             "At most 1000 files per preupload request",

@@ -6,7 +6,7 @@
 //! admins and members of the owning organisation (any role) are never gated.
 
 use agora_storage::model::{
-    Account, AccountKind, AccessRequest, Decision, Gated, Repo, RequestStatus,
+    AccessRequest, Account, AccountKind, Decision, Gated, Repo, RequestStatus,
 };
 use axum::{
     Json,
@@ -67,8 +67,15 @@ pub async fn check_content(
     match gate(state, caller, repo).await? {
         Gate::Open | Gate::Member => Ok(()),
         Gate::Approved => {
-            audit::record(state, caller, "content.read", Some(repo), None, json!({"path": path}))
-                .await
+            audit::record(
+                state,
+                caller,
+                "content.read",
+                Some(repo),
+                None,
+                json!({"path": path}),
+            )
+            .await
         }
         Gate::Stranger => Err(ApiError::new(
             Code::GatedRepo,
@@ -76,8 +83,15 @@ pub async fn check_content(
         )
         .with_status(StatusCode::UNAUTHORIZED)),
         Gate::Refused => {
-            audit::record(state, caller, "content.denied", Some(repo), None, json!({"path": path}))
-                .await?;
+            audit::record(
+                state,
+                caller,
+                "content.denied",
+                Some(repo),
+                None,
+                json!({"path": path}),
+            )
+            .await?;
             Err(ApiError::new(
                 Code::GatedRepo,
                 format!(
@@ -275,14 +289,18 @@ fn answer(label: &str, kind: &FieldKind, s: &str) -> ApiResult<String> {
         return Err(bad("an answer is required"));
     }
     if s.chars().count() > MAX_ANSWER_CHARS {
-        return Err(bad(&format!("answers are at most {MAX_ANSWER_CHARS} characters")));
+        return Err(bad(&format!(
+            "answers are at most {MAX_ANSWER_CHARS} characters"
+        )));
     }
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(bad("control characters are not allowed"));
     }
     match kind {
         FieldKind::Text | FieldKind::Checkbox => Ok(s.to_owned()),
-        FieldKind::Country => country(s).ok_or_else(|| bad("not a country (use its ISO 3166 code or name)")),
+        FieldKind::Country => {
+            country(s).ok_or_else(|| bad("not a country (use its ISO 3166 code or name)"))
+        }
         FieldKind::Date => {
             let f = time::macros::format_description!("[year]-[month]-[day]");
             time::Date::parse(s, &f)
@@ -303,7 +321,11 @@ fn country(s: &str) -> Option<String> {
     let code = CountryCode::for_alpha2_caseless(s)
         .or_else(|_| CountryCode::for_alpha3_caseless(s))
         .ok()
-        .or_else(|| CountryCode::iter().find(|c| c.name().eq_ignore_ascii_case(s)).copied())?;
+        .or_else(|| {
+            CountryCode::iter()
+                .find(|c| c.name().eq_ignore_ascii_case(s))
+                .copied()
+        })?;
     Some(code.name().to_owned())
 }
 
@@ -409,10 +431,14 @@ pub async fn request(
     let fields = form.check(answers)?;
     match state.meta.access_request(repo.id, user.id).await? {
         Some(r) if r.status == RequestStatus::Accepted => {
-            return Err(ApiError::conflict("Your access request was already accepted"));
+            return Err(ApiError::conflict(
+                "Your access request was already accepted",
+            ));
         }
         Some(r) if r.status == RequestStatus::Pending => {
-            return Err(ApiError::conflict("Your access request is already pending review"));
+            return Err(ApiError::conflict(
+                "Your access request is already pending review",
+            ));
         }
         Some(r) => {
             return Err(ApiError::forbidden(match r.reason {
@@ -465,7 +491,10 @@ fn request_json(r: &AccessRequest, user: &Account) -> Value {
     } else {
         None
     };
-    let fields: Option<Value> = r.fields.as_deref().and_then(|f| serde_json::from_str(f).ok());
+    let fields: Option<Value> = r
+        .fields
+        .as_deref()
+        .and_then(|f| serde_json::from_str(f).ok());
     json!({
         "user": {"user": user.name, "fullname": user.fullname, "email": email, "type": "user"},
         "requestId": r.id.to_string(),
@@ -498,9 +527,18 @@ pub fn page_query(q: Option<&str>) -> ApiResult<(i64, i64)> {
 }
 
 /// A `Link: <...?cursor=N&limit=L>; rel="next"` header when a full page came back.
-pub fn next_link(base: &str, path: &str, last: Option<i64>, limit: i64, full: bool) -> Option<HeaderValue> {
+pub fn next_link(
+    base: &str,
+    path: &str,
+    last: Option<i64>,
+    limit: i64,
+    full: bool,
+) -> Option<HeaderValue> {
     let last = last.filter(|_| full)?;
-    HeaderValue::from_str(&format!("<{base}{path}?cursor={last}&limit={limit}>; rel=\"next\"")).ok()
+    HeaderValue::from_str(&format!(
+        "<{base}{path}?cursor={last}&limit={limit}>; rel=\"next\""
+    ))
+    .ok()
 }
 
 /// `GET /api/{kind}/{ns}/{name}/user-access-request/{status}`.
@@ -513,7 +551,9 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     let status = RequestStatus::parse(&status).ok_or_else(|| {
-        ApiError::not_found(format!("No such list {status:?}: use pending, accepted or rejected"))
+        ApiError::not_found(format!(
+            "No such list {status:?}: use pending, accepted or rejected"
+        ))
     })?;
     let (cursor, limit) = page_query(q.as_deref())?;
     let rows = state
@@ -562,9 +602,8 @@ pub async fn handle(
 ) -> ApiResult<Json<Value>> {
     let repo = route_repo(&state, &caller, &kind, &ns, &name, Access::Write).await?;
     require_gated(&repo)?;
-    let to = RequestStatus::parse(&body.status).ok_or_else(|| {
-        ApiError::bad_request("status must be accepted, rejected or pending")
-    })?;
+    let to = RequestStatus::parse(&body.status)
+        .ok_or_else(|| ApiError::bad_request("status must be accepted, rejected or pending"))?;
     let reason = match body.rejection_reason {
         Some(_) if to != RequestStatus::Rejected => {
             return Err(ApiError::bad_request(
@@ -596,7 +635,8 @@ pub async fn handle(
             ));
         }
     };
-    let req = req.ok_or_else(|| ApiError::not_found("No such access request for this repository"))?;
+    let req =
+        req.ok_or_else(|| ApiError::not_found("No such access request for this repository"))?;
     let user = match user {
         Some(u) => u,
         None => state
@@ -728,7 +768,10 @@ pub async fn user_named(state: &AppState, name: &str) -> ApiResult<Account> {
 
 /// Whether `caller` may read `repo`'s files, for callers outside the HTTP handlers (the web UI).
 pub async fn may_read_content(state: &AppState, caller: &Caller, repo: &Repo) -> ApiResult<bool> {
-    if find_repo(state, caller, repo.kind, &repo.namespace, &repo.name).await.is_err() {
+    if find_repo(state, caller, repo.kind, &repo.namespace, &repo.name)
+        .await
+        .is_err()
+    {
         return Ok(false);
     }
     Ok(matches!(

@@ -94,7 +94,14 @@ struct Verdict {
 
 impl Limiter {
     /// Counts one request (when `charge`) and tells whether it fits the quota.
-    fn take(&self, limits: &RateLimits, bucket: Bucket, key: Key, quota: u32, charge: bool) -> Verdict {
+    fn take(
+        &self,
+        limits: &RateLimits,
+        bucket: Bucket,
+        key: Key,
+        quota: u32,
+        charge: bool,
+    ) -> Verdict {
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         let due = windows
@@ -131,11 +138,9 @@ impl Limiter {
 fn headers(resp: &mut Response, bucket: Bucket, quota: u32, window: Duration, v: &Verdict) {
     let secs = v.reset.as_secs() + u64::from(v.reset.subsec_nanos() > 0);
     let h = resp.headers_mut();
-    if let Ok(val) = HeaderValue::from_str(&format!(
-        "\"{}\";r={};t={secs}",
-        bucket.name(),
-        v.remaining
-    )) {
+    if let Ok(val) =
+        HeaderValue::from_str(&format!("\"{}\";r={};t={secs}", bucket.name(), v.remaining))
+    {
         h.insert("ratelimit", val);
     }
     if let Ok(val) = HeaderValue::from_str(&format!(
@@ -145,7 +150,9 @@ fn headers(resp: &mut Response, bucket: Bucket, quota: u32, window: Duration, v:
     )) {
         h.insert("ratelimit-policy", val);
     }
-    if !v.allowed && let Ok(val) = HeaderValue::from_str(&secs.to_string()) {
+    if !v.allowed
+        && let Ok(val) = HeaderValue::from_str(&secs.to_string())
+    {
         h.insert(axum::http::header::RETRY_AFTER, val);
     }
 }
@@ -229,7 +236,16 @@ mod tests {
         assert!(!take(true).allowed);
         // Other keys and buckets are apart.
         assert!(l.take(&limits, Bucket::Resolvers, key(), 2, true).allowed);
-        assert!(l.take(&limits, Bucket::Api, Key::Refused(IpAddr::from([10, 0, 0, 1])), 2, true).allowed);
+        assert!(
+            l.take(
+                &limits,
+                Bucket::Api,
+                Key::Refused(IpAddr::from([10, 0, 0, 1])),
+                2,
+                true
+            )
+            .allowed
+        );
         std::thread::sleep(Duration::from_millis(60));
         assert!(take(true).allowed);
     }
@@ -243,10 +259,22 @@ mod tests {
         };
         let l = Limiter::default();
         for i in 0..SWEEP_AT as u32 {
-            l.take(&limits, Bucket::Api, Key::Address(IpAddr::from(i.to_be_bytes())), 1, true);
+            l.take(
+                &limits,
+                Bucket::Api,
+                Key::Address(IpAddr::from(i.to_be_bytes())),
+                1,
+                true,
+            );
         }
         std::thread::sleep(Duration::from_millis(5));
-        l.take(&limits, Bucket::Api, Key::Address(IpAddr::from([1, 1, 1, 1])), 1, true);
+        l.take(
+            &limits,
+            Bucket::Api,
+            Key::Address(IpAddr::from([1, 1, 1, 1])),
+            1,
+            true,
+        );
         let len = l.windows.lock().map(|w| w.map.len()).unwrap_or(usize::MAX);
         assert_eq!(len, 1);
     }

@@ -42,13 +42,18 @@ pub async fn create(
     check_account_name(&body.name)?;
     let fullname = body.fullname.as_deref().unwrap_or(&body.name);
     if fullname.chars().count() > 200 || fullname.chars().any(char::is_control) {
-        return Err(ApiError::bad_request("fullname is at most 200 printable characters"));
+        return Err(ApiError::bad_request(
+            "fullname is at most 200 printable characters",
+        ));
     }
     let org = state
         .meta
         .create_account(&body.name, AccountKind::Org, fullname, None, false)
         .await?;
-    state.meta.set_member(org.id, user.id, Some(Role::Admin)).await?;
+    state
+        .meta
+        .set_member(org.id, user.id, Some(Role::Admin))
+        .await?;
     audit::record(
         &state,
         &caller,
@@ -69,9 +74,10 @@ pub async fn members(
 ) -> ApiResult<Json<Value>> {
     let org = org_named(&state, &org).await?;
     let members = state.meta.members(org.id).await?;
-    let inside = caller.user.as_ref().is_some_and(|u| {
-        u.is_admin || members.iter().any(|(m, _)| m.id == u.id)
-    });
+    let inside = caller
+        .user
+        .as_ref()
+        .is_some_and(|u| u.is_admin || members.iter().any(|(m, _)| m.id == u.id));
     let list = members
         .iter()
         .map(|(a, role)| {
@@ -113,9 +119,8 @@ pub async fn set_role(
 ) -> ApiResult<Json<Value>> {
     let org = org_named(&state, &org).await?;
     require_org_admin(&state, &caller, &org).await?;
-    let role = Role::parse(&body.role).ok_or_else(|| {
-        ApiError::bad_request("role must be read, contributor, write or admin")
-    })?;
+    let role = Role::parse(&body.role)
+        .ok_or_else(|| ApiError::bad_request("role must be read, contributor, write or admin"))?;
     let member = crate::gating::user_named(&state, &user).await?;
     let before = state.meta.role_in(org.id, member.id).await?;
     change(&state, &caller, &org, &member, before, Some(role)).await?;

@@ -176,8 +176,15 @@ pub async fn create_repo(
                 crate::scanning::ensure_scanned(state, &head).await?;
                 crate::scanning::summarize_head(state, repo.id, &head).await?;
             }
-            crate::audit::record(state, caller, "repo.create", Some(&repo), None, json!({"private": private}))
-                .await?;
+            crate::audit::record(
+                state,
+                caller,
+                "repo.create",
+                Some(&repo),
+                None,
+                json!({"private": private}),
+            )
+            .await?;
             tracing::info!(repo = %full, kind = kind.as_str(), private, "repository created");
             Ok(Created::New(repo))
         }
@@ -259,8 +266,15 @@ pub async fn move_repo(
         }
         Err(e) => return Err(e.into()),
     }
-    crate::audit::record(&state, &caller, "repo.move", Some(&repo), None, json!({"from": body.from, "to": body.to}))
-        .await?;
+    crate::audit::record(
+        &state,
+        &caller,
+        "repo.move",
+        Some(&repo),
+        None,
+        json!({"from": body.from, "to": body.to}),
+    )
+    .await?;
     Ok(Json(json!({})))
 }
 
@@ -322,17 +336,30 @@ pub async fn settings(
     }
     let mut changed = serde_json::Map::new();
     if let Some(g) = gated {
-        changed.insert("gated".into(), json!({"from": gated_json(&repo), "to": g.map(Gated::as_str)}));
+        changed.insert(
+            "gated".into(),
+            json!({"from": gated_json(&repo), "to": g.map(Gated::as_str)}),
+        );
     }
     if let Some(p) = private {
         changed.insert("private".into(), json!({"from": repo.private, "to": p}));
     }
     if let Some(f) = flag_only {
-        changed.insert("scanFlagOnly".into(), json!({"from": repo.scan_flag_only, "to": f}));
+        changed.insert(
+            "scanFlagOnly".into(),
+            json!({"from": repo.scan_flag_only, "to": f}),
+        );
     }
     if !changed.is_empty() {
-        crate::audit::record(&state, &caller, "settings.change", Some(&repo), None, changed.into())
-            .await?;
+        crate::audit::record(
+            &state,
+            &caller,
+            "settings.change",
+            Some(&repo),
+            None,
+            changed.into(),
+        )
+        .await?;
     }
     Ok(Json(json!({})))
 }

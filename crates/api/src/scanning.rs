@@ -261,10 +261,14 @@ async fn resummarize(state: &AppState) {
             Ok(h) => h,
             Err(e) => return tracing::warn!(error = %e, "scan summaries not refreshed"),
         };
-        let Some((last, _)) = heads.last() else { return };
+        let Some((last, _)) = heads.last() else {
+            return;
+        };
         after = *last;
         for (repo, head) in heads {
-            let Some(head) = ObjectId::parse(&head) else { continue };
+            let Some(head) = ObjectId::parse(&head) else {
+                continue;
+            };
             if let Err(e) = summarize_head(state, repo, &head).await {
                 tracing::warn!(repo, error = %e.message, "scan summary not refreshed");
             }

@@ -36,10 +36,7 @@ pub struct TokenSpec {
 /// Checks a token request and returns the row to store (without its hash).
 pub fn check_new(user: &Account, spec: &TokenSpec, now_ms: i64) -> ApiResult<NewToken> {
     let name = spec.name.trim();
-    if name.is_empty()
-        || name.chars().count() > 100
-        || name.chars().any(char::is_control)
-    {
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(ApiError::bad_request(
             "A token name is 1 to 100 printable characters",
         ));

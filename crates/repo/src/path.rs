@@ -29,8 +29,21 @@ pub fn check_name(name: &str) -> Result<(), Error> {
 /// First path segments of the web interface and the API: an account by one of these names would
 /// have its pages shadowed, so none may take them.
 const RESERVED: &[&str] = &[
-    "api", "datasets", "models", "spaces", "login", "logout", "join", "new", "settings",
-    "organizations", "search", "docs", "static", "admin", "-",
+    "api",
+    "datasets",
+    "models",
+    "spaces",
+    "login",
+    "logout",
+    "join",
+    "new",
+    "settings",
+    "organizations",
+    "search",
+    "docs",
+    "static",
+    "admin",
+    "-",
 ];
 
 /// Checks the name of a new account (user or organisation): [`check_name`], and not a name the

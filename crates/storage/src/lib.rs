@@ -15,12 +15,12 @@ pub mod meta;
 pub mod model;
 mod objects;
 pub mod sqlite;
-pub mod web;
 mod sqlite_access;
+pub mod web;
 pub mod xet;
 
-pub use error::{Error, Result};
 pub use access::AccessStore;
+pub use error::{Error, Result};
 pub use meta::Meta;
 pub use objects::{ByteStream, Objects, Upload};
 pub use xet::XetMeta;

@@ -106,7 +106,9 @@ pub(crate) fn token_from(row: &SqliteRow) -> Result<Token> {
         expires_at: row.try_get("expires_at")?,
         revoked_at: row.try_get("revoked_at")?,
         scopes: scopes
-            .map(|s| serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("token scopes: {e}"))))
+            .map(|s| {
+                serde_json::from_str(&s).map_err(|e| Error::Corrupt(format!("token scopes: {e}")))
+            })
             .transpose()?,
     })
 }

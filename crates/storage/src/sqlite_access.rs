@@ -126,12 +126,11 @@ impl AccessStore for SqliteMeta {
             }
         }
         // Checked inside the transaction, so two admins demoting each other cannot both land.
-        let admins: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = 'admin'",
-        )
-        .bind(org)
-        .fetch_one(&mut *tx)
-        .await?;
+        let admins: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = 'admin'")
+                .bind(org)
+                .fetch_one(&mut *tx)
+                .await?;
         if admins == 0 {
             tx.rollback().await?;
             return Ok(false);
@@ -141,12 +140,11 @@ impl AccessStore for SqliteMeta {
     }
 
     async fn access_request(&self, repo: Id, user: Id) -> Result<Option<AccessRequest>> {
-        let row =
-            sqlx::query("SELECT * FROM access_requests WHERE repo_id = $1 AND user_id = $2")
-                .bind(repo)
-                .bind(user)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT * FROM access_requests WHERE repo_id = $1 AND user_id = $2")
+            .bind(repo)
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(request_from).transpose()
     }
 
@@ -341,7 +339,12 @@ mod tests {
         m.create_repo(&new, init).await.expect("repo")
     }
 
-    fn decision(repo: &Repo, who: &Account, from: Option<RequestStatus>, to: RequestStatus) -> Decision {
+    fn decision(
+        repo: &Repo,
+        who: &Account,
+        from: Option<RequestStatus>,
+        to: RequestStatus,
+    ) -> Decision {
         Decision {
             repo_id: repo.id,
             user_id: who.id,
@@ -363,9 +366,19 @@ mod tests {
         assert!(m.decide(&ask).await.expect("ask").is_some());
         // A second "new request" and a decision from a stale state change nothing.
         assert!(m.decide(&ask).await.expect("again").is_none());
-        let stale = decision(&r, &bob, Some(RequestStatus::Accepted), RequestStatus::Rejected);
+        let stale = decision(
+            &r,
+            &bob,
+            Some(RequestStatus::Accepted),
+            RequestStatus::Rejected,
+        );
         assert!(m.decide(&stale).await.expect("stale").is_none());
-        let accept = decision(&r, &bob, Some(RequestStatus::Pending), RequestStatus::Accepted);
+        let accept = decision(
+            &r,
+            &bob,
+            Some(RequestStatus::Pending),
+            RequestStatus::Accepted,
+        );
         let done = m.decide(&accept).await.expect("accept").expect("landed");
         assert_eq!(done.status, RequestStatus::Accepted);
         assert!(m.decide(&accept).await.expect("twice").is_none());
@@ -383,14 +396,33 @@ mod tests {
         let org = user(&m, "acme", AccountKind::Org).await;
         let a = user(&m, "a", AccountKind::User).await;
         let b = user(&m, "b", AccountKind::User).await;
-        assert!(m.set_member(org.id, a.id, Some(Role::Admin)).await.expect("a"));
-        assert!(!m.set_member(org.id, a.id, Some(Role::Write)).await.expect("demote"));
+        assert!(
+            m.set_member(org.id, a.id, Some(Role::Admin))
+                .await
+                .expect("a")
+        );
+        assert!(
+            !m.set_member(org.id, a.id, Some(Role::Write))
+                .await
+                .expect("demote")
+        );
         assert!(!m.set_member(org.id, a.id, None).await.expect("leave"));
-        assert!(m.set_member(org.id, b.id, Some(Role::Admin)).await.expect("b"));
-        assert!(m.set_member(org.id, a.id, None).await.expect("now a may leave"));
+        assert!(
+            m.set_member(org.id, b.id, Some(Role::Admin))
+                .await
+                .expect("b")
+        );
+        assert!(
+            m.set_member(org.id, a.id, None)
+                .await
+                .expect("now a may leave")
+        );
         let members = m.members(org.id).await.expect("members");
         assert_eq!(
-            members.iter().map(|(u, r)| (u.name.as_str(), *r)).collect::<Vec<_>>(),
+            members
+                .iter()
+                .map(|(u, r)| (u.name.as_str(), *r))
+                .collect::<Vec<_>>(),
             [("b", Role::Admin)]
         );
     }
@@ -405,7 +437,9 @@ mod tests {
             ..AuditEvent::default()
         };
         m.append_audit(&e).await.expect("append");
-        let update = sqlx::query("UPDATE audit SET action = 'x'").execute(&m.pool).await;
+        let update = sqlx::query("UPDATE audit SET action = 'x'")
+            .execute(&m.pool)
+            .await;
         assert!(update.is_err());
         let delete = sqlx::query("DELETE FROM audit").execute(&m.pool).await;
         assert!(delete.is_err());

@@ -19,7 +19,6 @@ use crate::{
     session::{self, SESSION, SESSION_MS},
 };
 
-
 #[derive(Deserialize, Default)]
 pub struct Creds {
     #[serde(default)]
