@@ -395,16 +395,7 @@ async fn entries_json(
         HashMap::new()
     };
     let scans = if expand {
-        let files: Vec<&FileEntry> = entries
-            .iter()
-            .filter_map(|e| {
-                if let Entry::File(f) = e {
-                    Some(f)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let files: Vec<&FileEntry> = entries.iter().filter_map(Entry::file).collect();
         crate::scanning::verdicts(state, &files).await?
     } else {
         HashMap::new()

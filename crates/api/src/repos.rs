@@ -524,16 +524,7 @@ async fn repo_info(state: &AppState, repo: &Repo, rev: &str, q: &InfoQuery) -> A
         crate::openness::summary(state, repo, &revision.commit).await?,
     );
     if truthy(q.security_status.as_deref()) {
-        let list: Vec<&agora_repo::FileEntry> = files
-            .iter()
-            .filter_map(|e| {
-                if let Entry::File(f) = e {
-                    Some(f)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let list: Vec<&agora_repo::FileEntry> = files.iter().filter_map(Entry::file).collect();
         m.insert(
             "securityRepoStatus".into(),
             crate::scanning::repo_status(state, &list).await?,

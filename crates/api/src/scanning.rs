@@ -178,16 +178,7 @@ pub async fn gate(state: &AppState, repo: &Repo, ops: &[Op]) -> ApiResult<()> {
 /// a new repository, content stored before the scanner existed).
 pub async fn ensure_scanned(state: &AppState, commit: &ObjectId) -> ApiResult<()> {
     let entries = state.engine.list(commit, "", true).await?;
-    let files: Vec<&FileEntry> = entries
-        .iter()
-        .filter_map(|e| {
-            if let agora_repo::Entry::File(f) = e {
-                Some(f)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let files: Vec<&FileEntry> = entries.iter().filter_map(agora_repo::Entry::file).collect();
     let known = verdicts(state, &files).await?;
     for f in files {
         let id = content_id(f);
@@ -347,16 +338,7 @@ pub async fn scan_report(
     let (repo, _) = find_repo(&state, &caller, repo_type(&kind)?, &ns, &name).await?;
     let commit = state.engine.resolve(&repo, &rev).await?.commit;
     let entries = state.engine.list(&commit, "", true).await?;
-    let files: Vec<&FileEntry> = entries
-        .iter()
-        .filter_map(|e| {
-            if let agora_repo::Entry::File(f) = e {
-                Some(f)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let files: Vec<&FileEntry> = entries.iter().filter_map(agora_repo::Entry::file).collect();
     let v = verdicts(&state, &files).await?;
     let out: Vec<Value> = files
         .iter()
@@ -381,13 +363,7 @@ pub async fn scan_report(
 /// without a verdict yet count as `unknown`.
 pub async fn summarize_head(state: &AppState, repo: Id, head: &ObjectId) -> ApiResult<()> {
     let all = state.engine.list(head, "", true).await?;
-    let files: Vec<&FileEntry> = all
-        .iter()
-        .filter_map(|e| match e {
-            agora_repo::Entry::File(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+    let files: Vec<&FileEntry> = all.iter().filter_map(agora_repo::Entry::file).collect();
     let v = verdicts(state, &files).await?;
     let mut worst = "safe";
     for f in &files {

@@ -734,7 +734,9 @@ async fn granted_file(state: &AppState, g: &CasGrant, file_id: &str) -> ApiResul
     if !g.w {
         let commit = agora_repo::git::ObjectId::parse(&g.v).ok_or_else(missing)?;
         let at_commit = state.engine.list(&commit, "", true).await?.iter().any(|e| {
-            matches!(e, agora_repo::Entry::File(file) if file.lfs.as_ref().is_some_and(|p| p.oid == f.sha256))
+            e.file()
+                .and_then(|file| file.lfs.as_ref())
+                .is_some_and(|p| p.oid == f.sha256)
         });
         if !at_commit {
             return Err(missing());

@@ -37,6 +37,14 @@ impl Entry {
             Entry::Dir { path, .. } => path,
         }
     }
+
+    /// The file, if this is one (`entries.iter().filter_map(Entry::file)`).
+    pub fn file(&self) -> Option<&FileEntry> {
+        match self {
+            Entry::File(f) => Some(f),
+            Entry::Dir { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -329,14 +329,7 @@ pub async fn scan(
     let mut rows = Vec::new();
     if let Some(h) = ctx.repo.head.as_deref().and_then(ObjectId::parse) {
         let all = state.engine.list(&h, "", true).await?;
-        let files: Vec<&FileEntry> = all
-            .iter()
-            .filter_map(|e| match e {
-                Entry::File(f) => Some(f),
-                _ => None,
-            })
-            .take(5_000)
-            .collect();
+        let files: Vec<&FileEntry> = all.iter().filter_map(Entry::file).take(5_000).collect();
         let verdicts = agora_api::scanning::verdicts(&state, &files).await?;
         for f in files {
             let rec = verdicts.get(&agora_api::scanning::content_id(f));

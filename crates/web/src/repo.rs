@@ -447,13 +447,7 @@ async fn tree_at(
         Err(agora_repo::Error::EntryNotFound(_)) => return Err(Error::NotFound),
         Err(e) => return Err(e.into()),
     };
-    let files: Vec<&FileEntry> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::File(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+    let files: Vec<&FileEntry> = entries.iter().filter_map(Entry::file).collect();
     let verdicts = agora_api::scanning::verdicts(&state, &files).await?;
     let qrev = agora_api::quote(&rev);
     let mut rows: Vec<Row> = entries
