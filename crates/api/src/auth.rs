@@ -292,8 +292,14 @@ pub async fn find_repo_for(
     need: Access,
 ) -> ApiResult<Repo> {
     let (repo, a) = find_repo(state, caller, kind, ns, name).await?;
+    require(caller, &repo, a, need)?;
+    Ok(repo)
+}
+
+/// Refuses `caller`, whose access to `repo` is `a`, anything that needs more than that.
+pub fn require(caller: &Caller, repo: &Repo, a: Access, need: Access) -> ApiResult<()> {
     if a >= need {
-        return Ok(repo);
+        return Ok(());
     }
     if caller.user.is_none() {
         return Err(ApiError::unauthorized(

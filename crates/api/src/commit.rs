@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::{
     AppState, BaseUrl,
-    auth::{Access, Caller, find_repo_for},
+    auth::{Access, Caller, find_repo, require},
     error::{ApiError, ApiResult},
     repo_type,
     repos::signature,
@@ -85,25 +85,19 @@ async fn repo_for_commit(
     rev: &str,
     create_pr: bool,
 ) -> ApiResult<Repo> {
-    let kind = repo_type(kind)?;
-    let own_pr = !create_pr && authored(state, caller, kind, ns, name, rev).await?;
+    let (repo, a) = find_repo(state, caller, repo_type(kind)?, ns, name).await?;
+    let own_pr = !create_pr && authored(state, caller, &repo, rev).await?;
     let need = if create_pr || own_pr {
         Access::Contribute
     } else {
         Access::Write
     };
-    find_repo_for(state, caller, kind, ns, name, need).await
+    require(caller, &repo, a, need)?;
+    Ok(repo)
 }
 
 /// Whether `rev` is a pull request the caller opened.
-async fn authored(
-    state: &AppState,
-    caller: &Caller,
-    kind: agora_storage::model::RepoType,
-    ns: &str,
-    name: &str,
-    rev: &str,
-) -> ApiResult<bool> {
+async fn authored(state: &AppState, caller: &Caller, repo: &Repo, rev: &str) -> ApiResult<bool> {
     let Some(num) = rev
         .strip_prefix("refs/pr/")
         .filter(|_| agora_repo::engine::is_pr_ref(rev))
@@ -114,7 +108,6 @@ async fn authored(
     let Some(user) = &caller.user else {
         return Ok(false);
     };
-    let (repo, _) = crate::auth::find_repo(state, caller, kind, ns, name).await?;
     Ok(state.meta.pull_author(repo.id, num).await? == Some(user.id))
 }
 

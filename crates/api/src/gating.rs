@@ -329,10 +329,6 @@ fn country(s: &str) -> Option<String> {
     Some(code.name().to_owned())
 }
 
-fn mode(g: Gated) -> &'static str {
-    g.as_str()
-}
-
 pub fn require_gated(repo: &Repo) -> ApiResult<Gated> {
     repo.gated.ok_or_else(|| {
         ApiError::bad_request(format!("{} is not a gated repository", repo.full_name()))
@@ -368,7 +364,7 @@ pub async fn form(
         })
         .collect();
     Ok(Json(json!({
-        "gated": repo.gated.map(mode).map(Value::from).unwrap_or(Value::Bool(false)),
+        "gated": repo.gated.map(Gated::as_str).map(Value::from).unwrap_or(Value::Bool(false)),
         "heading": form.heading,
         "prompt": form.prompt,
         "button": form.button,
